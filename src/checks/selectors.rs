@@ -1,0 +1,389 @@
+//! Selectors: regular expressions on operations, mappers and resources.
+//!
+//! The runtime anchors a selector textually (`^` and `$` are added unless already there) and
+//! compiles it with Go's RE2; operations and resources are first-match lists. So this check
+//! parses each anchored selector (after translating the few Go-only spellings), warns when
+//! the textual anchoring changes what an alternation means, and finds entries that can never
+//! match because an earlier entry matches everything.
+
+use std::collections::HashMap;
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+use super::Context;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{Domain, Meta, Section, Text};
+use crate::sources::Span;
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for (d, domain) in cx.domains.iter().enumerate() {
+        let text = &cx.sources.get(domain.file).text;
+        for (section, meta, selectors) in domain.selector_lists() {
+            for selector in selectors {
+                if let Err(diagnostic) = parse(cx, d, text, selector) {
+                    out.push(diagnostic);
+                } else if let Some(diagnostic) =
+                    surprising_anchoring(cx, d, section, meta, selector)
+                {
+                    out.push(diagnostic);
+                }
+            }
+        }
+        for section in [Section::Operation, Section::Resource] {
+            shadowed(cx, d, domain, section, out);
+        }
+    }
+}
+
+/// The pattern the runtime compiles: `^` and `$` added unless already present.
+pub fn anchored(selector: &str) -> String {
+    let mut pattern = String::with_capacity(selector.len() + 2);
+    if !selector.starts_with('^') {
+        pattern.push('^');
+    }
+    pattern.push_str(selector);
+    if !selector.ends_with('$') {
+        pattern.push('$');
+    }
+    pattern
+}
+
+/// Parses a selector as the runtime would, returning its syntax tree.
+pub fn compile(selector: &str) -> Result<Hir, regex_syntax::Error> {
+    regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(&go_to_rust(&anchored(selector)))
+}
+
+fn parse(cx: &Context<'_>, d: usize, source: &str, selector: &Text) -> Result<Hir, Diagnostic> {
+    compile(&selector.value).map_err(|error| {
+        let (offset, message) = match &error {
+            regex_syntax::Error::Parse(e) => (e.span().start.offset, e.kind().to_string()),
+            regex_syntax::Error::Translate(e) => (e.span().start.offset, e.kind().to_string()),
+            _ => (0, error.to_string()),
+        };
+        let prefix = usize::from(!selector.value.starts_with('^'));
+        let translated_same = go_to_rust(&selector.value) == selector.value;
+        let span = match (value_start(source, selector), offset.checked_sub(prefix)) {
+            (Some(start), Some(at)) if translated_same && at < selector.value.len() => {
+                Span::new(start + at, start + at + 1)
+            }
+            _ => selector.span,
+        };
+        Diagnostic::new(
+            Code::InvalidSelector,
+            cx.at(d, span),
+            format!("invalid selector `{}`: {message}", selector.value),
+        )
+        .with_label(message)
+        .with_help("selectors are RE2 regular expressions, matched against the whole operation or resource name")
+    })
+}
+
+/// Where the selector's characters start in the source, when they are written verbatim
+/// (plain or quoted without escapes), so an error can point at the exact character.
+fn value_start(source: &str, text: &Text) -> Option<usize> {
+    let written = source.get(text.span.range())?;
+    if written == text.value {
+        return Some(text.span.start as usize);
+    }
+    let quoted = written.len() >= 2
+        && (written.starts_with('"') && written.ends_with('"')
+            || written.starts_with('\'') && written.ends_with('\''));
+    (quoted && written[1..written.len() - 1] == text.value).then_some(text.span.start as usize + 1)
+}
+
+fn surprising_anchoring(
+    cx: &Context<'_>,
+    d: usize,
+    section: Section,
+    meta: &Meta,
+    selector: &Text,
+) -> Option<Diagnostic> {
+    let value = &selector.value;
+    if value.starts_with('^') && value.ends_with('$') || !has_top_level_alternation(value) {
+        return None;
+    }
+    let anchored = anchored(value);
+    let (first, last) = value
+        .split_once('|')
+        .map(|(a, _)| a)
+        .zip(value.rsplit_once('|').map(|(_, b)| b))?;
+    Some(
+        Diagnostic::new(
+            Code::SurprisingAnchoring,
+            cx.at(d, selector.span),
+            format!("selector `{value}` is anchored as `{anchored}`"),
+        )
+        .with_label(format!(
+            "matches anything starting with `{first}` or ending with `{last}`"
+        ))
+        .with_help(format!(
+            "the runtime adds `^` and `$` as text, so they bind only to the outer alternatives; write `({value})` to match exactly one of them (in {} `{}`)",
+            section.noun(),
+            meta.id().unwrap_or("?")
+        )),
+    )
+}
+
+/// Whether `|` appears outside any group or class.
+fn has_top_level_alternation(pattern: &str) -> bool {
+    let mut depth = 0usize;
+    let mut in_class = false;
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class => depth = depth.saturating_sub(1),
+            '|' if !in_class && depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Entries after a catch-all can never match; selectors an earlier entry already has never
+/// decide a match.
+fn shadowed(
+    cx: &Context<'_>,
+    d: usize,
+    domain: &Domain,
+    section: Section,
+    out: &mut Vec<Diagnostic>,
+) {
+    let entries: Vec<(&Meta, &[Text])> = domain
+        .selector_lists()
+        .into_iter()
+        .filter(|(s, _, _)| *s == section)
+        .map(|(_, meta, selectors)| (meta, selectors))
+        .collect();
+    let mut catch_all: Option<&Meta> = None;
+    let mut earlier: HashMap<&str, (&Meta, &Text)> = HashMap::new();
+    let what = |meta: &Meta| match meta.id() {
+        Some(id) => format!("{} `{id}`", section.noun()),
+        None => format!("{} at index {}", section.noun(), meta.index),
+    };
+    for (meta, selectors) in entries {
+        if let Some(first) = catch_all {
+            out.push(
+                Diagnostic::new(
+                    Code::ShadowedEntry,
+                    cx.at(d, meta.anchor_span()),
+                    format!("{} can never match: {} above matches everything", what(meta), what(first)),
+                )
+                .with_label("unreachable")
+                .with_related(cx.at(d, first.anchor_span()), "this entry matches first, every time")
+                .with_help(format!(
+                    "{}s are tried in order and the first match wins; move this entry above the catch-all or remove it",
+                    section.noun()
+                )),
+            );
+            continue;
+        }
+        for selector in selectors {
+            match earlier.get(selector.value.as_str()) {
+                Some((owner, first)) if !std::ptr::eq(*owner, meta) => out.push(
+                    Diagnostic::new(
+                        Code::ShadowedSelector,
+                        cx.at(d, selector.span),
+                        format!(
+                            "selector `{}` of {} is already a selector of {}",
+                            selector.value,
+                            what(meta),
+                            what(owner)
+                        ),
+                    )
+                    .with_label("never decides a match here")
+                    .with_related(cx.at(d, first.span), "this earlier entry wins")
+                    .with_help("the first matching entry wins, so this selector is dead here; remove it or reorder the entries"),
+                ),
+                Some(_) => {}
+                None => {
+                    earlier.insert(&selector.value, (meta, selector));
+                }
+            }
+        }
+        if selectors
+            .iter()
+            .any(|s| compile(&s.value).is_ok_and(|hir| matches_everything(&hir)))
+        {
+            catch_all = Some(meta);
+        }
+    }
+}
+
+/// Whether a pattern matches every non-empty single-line string (`.*`, `^.+$`, `(.*)`, ...).
+pub fn matches_everything(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Capture(capture) => matches_everything(&capture.sub),
+        HirKind::Alternation(alternatives) => alternatives.iter().any(matches_everything),
+        HirKind::Repetition(repetition) => {
+            repetition.min <= 1 && repetition.max.is_none() && any_character(&repetition.sub)
+        }
+        HirKind::Concat(parts) => {
+            let mut minimum = 0;
+            let mut catch_alls = 0;
+            for part in parts {
+                match part.kind() {
+                    HirKind::Look(_) | HirKind::Empty => {}
+                    _ if matches_everything(part) => {
+                        catch_alls += 1;
+                        if let HirKind::Repetition(r) = part.kind() {
+                            minimum += r.min;
+                        }
+                    }
+                    _ => return false,
+                }
+            }
+            catch_alls > 0 && minimum <= 1
+        }
+        _ => false,
+    }
+}
+
+/// Whether a class matches every character, except perhaps a newline.
+fn any_character(hir: &Hir) -> bool {
+    let HirKind::Class(class) = hir.kind() else {
+        return false;
+    };
+    match class {
+        Class::Unicode(class) => {
+            let covered: u64 = class
+                .ranges()
+                .iter()
+                .map(|r| u64::from(r.end()) - u64::from(r.start()) + 1)
+                .sum();
+            // all Unicode scalar values (no surrogates), less at most `\n`
+            covered >= 0x11_0000 - 0x800 - 1
+        }
+        Class::Bytes(class) => {
+            let covered: u32 = class
+                .ranges()
+                .iter()
+                .map(|r| u32::from(r.end()) - u32::from(r.start()) + 1)
+                .sum();
+            covered >= 255
+        }
+    }
+}
+
+/// Rewrites the Go RE2 spellings that Rust's parser reads differently: `\Q...\E` literal
+/// runs, and a `{` that does not start a repetition (a literal brace in Go).
+fn go_to_rust(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len());
+    let mut i = 0;
+    let mut in_class = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' && i + 1 < chars.len() {
+            if chars[i + 1] == 'Q' && !in_class {
+                i += 2;
+                while i < chars.len() && !(chars[i] == '\\' && chars.get(i + 1) == Some(&'E')) {
+                    if regex_syntax::is_meta_character(chars[i]) {
+                        out.push('\\');
+                    }
+                    out.push(chars[i]);
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            out.push(c);
+            out.push(chars[i + 1]);
+            i += 2;
+            continue;
+        }
+        if in_class {
+            if c == ']' {
+                in_class = false;
+            }
+        } else if c == '[' {
+            in_class = true;
+            out.push(c);
+            i += 1;
+            // `[]...]` and `[^]...]` start with a literal `]`
+            if chars.get(i) == Some(&'^') {
+                out.push('^');
+                i += 1;
+            }
+            if chars.get(i) == Some(&']') {
+                out.push_str("\\]");
+                i += 1;
+            }
+            continue;
+        } else if c == '{' && !starts_repetition(&chars[i..]) {
+            out.push_str("\\{");
+            i += 1;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// `{n}`, `{n,}` or `{n,m}`.
+fn starts_repetition(chars: &[char]) -> bool {
+    let Some(close) = chars.iter().position(|&c| c == '}') else {
+        return false;
+    };
+    let inner: String = chars[1..close].iter().collect();
+    let mut parts = inner.splitn(2, ',');
+    let min = parts.next().unwrap_or("");
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    digits(min) && parts.next().is_none_or(|max| max.is_empty() || digits(max))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn everything(selector: &str) -> bool {
+        matches_everything(&compile(selector).unwrap())
+    }
+
+    #[test]
+    fn anchoring_is_textual_like_the_runtime() {
+        assert_eq!(anchored("a|b"), "^a|b$");
+        assert_eq!(anchored("^a.*"), "^a.*$");
+        assert_eq!(anchored("x$"), "^x$");
+    }
+
+    #[test]
+    fn catch_alls_are_recognised() {
+        assert!(everything(".*"));
+        assert!(everything("^.*$"));
+        assert!(everything(".+"));
+        assert!(everything("(.*)"));
+        assert!(everything("(?s).*"));
+        assert!(everything("x|.*"));
+        assert!(!everything("a.*"));
+        assert!(!everything(".*:get"));
+        assert!(!everything(".?"));
+        assert!(!everything("[a-z]*"));
+    }
+
+    #[test]
+    fn go_spellings_are_accepted() {
+        assert!(compile(r"\Qa.b\E").is_ok());
+        assert!(compile("foo{bar}").is_ok());
+        assert!(compile("a{2}").is_ok());
+        assert!(compile("[]a]").is_ok());
+        assert!(compile("[oops").is_err());
+        assert!(compile("a{2,1}").is_err());
+    }
+
+    #[test]
+    fn top_level_alternation_ignores_groups_classes_and_escapes() {
+        assert!(has_top_level_alternation("a|b"));
+        assert!(!has_top_level_alternation("(a|b)"));
+        assert!(!has_top_level_alternation("[|]"));
+        assert!(!has_top_level_alternation(r"a\|b"));
+    }
+}

@@ -1,0 +1,117 @@
+//! The command-line interface: argument definitions and one function per command.
+//!
+//! Commands call the library, pick a renderer and write its output; the exit code says
+//! whether the run was clean (0), found problems (1) or could not run at all (2).
+
+mod check;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Check, build and review Manetu PolicyEngine PolicyDomain repositories.
+#[derive(Debug, Parser)]
+#[command(name = "pdc", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check PolicyDomains and report every problem found
+    Check(CheckArgs),
+}
+
+/// Output format of a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Source snippets with labels and help, for people
+    Human,
+    /// One JSON document, for scripts and bots
+    Json,
+}
+
+/// When to colour human output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// Colour when writing to a terminal and `NO_COLOR` is not set
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to check; directories are searched for .yml/.yaml files
+    /// [default: policy-domains]
+    pub paths: Vec<PathBuf>,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit with 1 when there are warnings, not only errors
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// When to use colours in human output
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+/// How a run ended, as an exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing at the failing severity.
+    Clean = 0,
+    /// Problems found.
+    Findings = 1,
+    /// The command could not run: bad arguments, missing paths.
+    Invocation = 2,
+}
+
+impl From<Outcome> for std::process::ExitCode {
+    fn from(outcome: Outcome) -> Self {
+        std::process::ExitCode::from(outcome as u8)
+    }
+}
+
+pub fn run(cli: Cli) -> Outcome {
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+    }
+}
+
+/// The paths to work on: those given, or the sample layout's `policy-domains/`.
+fn paths_or_default(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from("policy-domains")]
+    } else {
+        paths.to_vec()
+    }
+}
+
+/// Whether to colour output written to stdout.
+fn use_color(choice: Color) -> bool {
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`pdc check | head`) is not an error.
+fn emit(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
+/// Reports an invocation problem on stderr.
+fn fail(message: &str) -> Outcome {
+    let _ = writeln!(std::io::stderr(), "pdc: error: {message}");
+    Outcome::Invocation
+}

@@ -1,0 +1,281 @@
+//! The registry of diagnostic codes: the single place where a code, its name, category,
+//! default severity and meaning are written down.
+//!
+//! Codes are stable: once published a code keeps its meaning and is never reused. They are
+//! grouped by hundreds: 1xx YAML and files, 2xx schema, 3xx duplicates, 4xx references,
+//! 5xx cycles, 6xx selectors, 7xx annotations, 8xx Rego, 9xx delete-safety and unused
+//! entities. The README's diagnostic table is checked against this registry by a test.
+
+use super::Severity;
+use serde::Serialize;
+
+/// What part of the format a diagnostic is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Yaml,
+    File,
+    Schema,
+    Duplicate,
+    Reference,
+    Cycle,
+    Selector,
+    Annotation,
+    Rego,
+    DeleteSafety,
+    Unused,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Yaml => "yaml",
+            Category::File => "file",
+            Category::Schema => "schema",
+            Category::Duplicate => "duplicate",
+            Category::Reference => "reference",
+            Category::Cycle => "cycle",
+            Category::Selector => "selector",
+            Category::Annotation => "annotation",
+            Category::Rego => "rego",
+            Category::DeleteSafety => "delete-safety",
+            Category::Unused => "unused",
+        }
+    }
+}
+
+macro_rules! registry {
+    ($(
+        $variant:ident = $id:literal, $name:literal, $category:ident, $severity:ident,
+            $summary:literal, $example:literal;
+    )*) => {
+        /// A stable diagnostic code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($variant),* }
+
+        impl Code {
+            /// Every code, in registry order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as users see it, such as `PD401`.
+            pub fn id(self) -> &'static str {
+                match self { $(Code::$variant => $id),* }
+            }
+
+            /// A short kebab-case name, such as `unresolved-reference`.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name),* }
+            }
+
+            pub fn category(self) -> Category {
+                match self { $(Code::$variant => Category::$category),* }
+            }
+
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity),* }
+            }
+
+            /// What the code means, in one sentence.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary),* }
+            }
+
+            /// A message this code produces, for documentation.
+            pub fn example(self) -> &'static str {
+                match self { $(Code::$variant => $example),* }
+            }
+        }
+    };
+}
+
+registry! {
+    YamlSyntax = "PD101", "yaml-syntax", Yaml, Error,
+        "The file is not well-formed YAML.",
+        "mapping values are not allowed in this context";
+    DuplicateKey = "PD102", "duplicate-key", Yaml, Error,
+        "A mapping has the same key twice; YAML forbids it and tools disagree on which one wins.",
+        "duplicate key `roles` in this mapping";
+    YamlLimit = "PD103", "yaml-limit", Yaml, Error,
+        "Nesting or alias expansion goes beyond pdc's limits (protects against alias bombs).",
+        "aliases expand to more than 1000000 nodes";
+    InvalidMergeKey = "PD104", "invalid-merge-key", Yaml, Error,
+        "A `<<` merge key whose value is not a mapping or a list of mappings.",
+        "the value of a `<<` merge key must be a mapping or a list of mappings";
+    FileUnreadable = "PD151", "file-unreadable", File, Error,
+        "A file or directory could not be read, or is not UTF-8 text.",
+        "cannot read `domains/a.yml`: permission denied";
+    RegoFileNotFound = "PD152", "rego-file-not-found", File, Error,
+        "A `rego_filename` names a file that does not exist or cannot be read.",
+        "rego file `lib/utils.rego` not found";
+    RegoFileEmpty = "PD153", "rego-file-empty", File, Error,
+        "A `rego_filename` names an empty file, or the `rego_filename` value itself is empty.",
+        "rego file `lib/utils.rego` is empty";
+    RegoFileOutsideRoot = "PD154", "rego-file-outside-root", File, Error,
+        "A `rego_filename` leaves the repository root (`..` or an absolute path elsewhere).",
+        "rego file `../../etc/x.rego` is outside the repository root";
+    RegoFileFromCwd = "PD155", "rego-file-from-cwd", File, Warning,
+        "A `rego_filename` was found only relative to the current directory, not to the YAML file.",
+        "rego file `test/utils.rego` was found relative to the current directory, not to the YAML file";
+    MissingMetadata = "PD201", "missing-metadata", Schema, Error,
+        "A PolicyDomain without a `metadata` section.",
+        "missing `metadata` section";
+    MissingDomainName = "PD202", "missing-domain-name", Schema, Error,
+        "`metadata.name` is missing or empty; it names the domain that `domain/mrn` references use.",
+        "`metadata.name` is required and must not be empty";
+    UnknownKind = "PD203", "unknown-kind", Schema, Error,
+        "`kind` is missing or is neither `PolicyDomain` nor `PolicyDomainReference`.",
+        "unknown kind `PolicyDomains`";
+    UnknownApiVersion = "PD204", "unknown-api-version", Schema, Error,
+        "`apiVersion` is not one of `iamlite.manetu.io/v1alpha3`, `v1alpha4`, `v1beta1`.",
+        "unsupported apiVersion `iamlite.manetu.io/v9`";
+    MissingId = "PD205", "missing-id", Schema, Error,
+        "An entity without its identifier (`mrn`, or `name` for operations, mappers and resources).",
+        "policy at index 2 has no `mrn`";
+    MissingRego = "PD206", "missing-rego", Schema, Error,
+        "A policy, library or mapper without Rego (`rego`, or `rego_filename` in a PolicyDomainReference).",
+        "policy `mrn:iam:policy:read` has no `rego`";
+    MissingSelector = "PD207", "missing-selector", Schema, Error,
+        "An operation, mapper or resource without a non-empty `selector` list.",
+        "operation `api` has no `selector`";
+    WrongType = "PD208", "wrong-type", Schema, Error,
+        "A value of the wrong type, such as a list where a string belongs.",
+        "`policy` must be a string, found a sequence";
+    UnknownKey = "PD209", "unknown-key", Schema, Warning,
+        "A key the format does not define; the runtime ignores it, which usually hides a typo.",
+        "unknown key `selectors` in operation";
+    IgnoredByVersion = "PD210", "ignored-by-version", Schema, Warning,
+        "A section or field that this document's apiVersion ignores.",
+        "`resources` is ignored by apiVersion `iamlite.manetu.io/v1alpha3`";
+    RegoAndRegoFilename = "PD211", "rego-and-rego-filename", Schema, Error,
+        "An entry has both `rego` and `rego_filename`.",
+        "policy `mrn:iam:policy:x` has both `rego` and `rego_filename`";
+    NotAPolicyDomain = "PD212", "not-a-policy-domain", Schema, Error,
+        "A file named on the command line holds a document that is not a PolicyDomain.",
+        "this document is not a PolicyDomain (no `apiVersion: iamlite.manetu.io/...`)";
+    RegoFilenameIgnored = "PD213", "rego-filename-ignored", Schema, Warning,
+        "`rego_filename` in a `kind: PolicyDomain` document, where nothing reads it.",
+        "`rego_filename` is ignored in a `PolicyDomain`; only `PolicyDomainReference` files are built";
+    NameExpected = "PD214", "name-expected", Schema, Warning,
+        "An operation, mapper or resource identified only by `mrn`; the runtime identifies them by `name`.",
+        "operation is identified by `mrn`, but the runtime only reads `name`";
+    DuplicateId = "PD301", "duplicate-id", Duplicate, Error,
+        "The same identifier twice in one section of one domain.",
+        "duplicate role `mrn:iam:role:admin`";
+    DuplicateDomain = "PD302", "duplicate-domain", Duplicate, Error,
+        "Two documents declare the same `metadata.name`.",
+        "domain `payments` is defined twice";
+    MrnInSeveralDomains = "PD303", "mrn-in-several-domains", Duplicate, Warning,
+        "The same MRN in the same section of two domains; runtime look-ups by bare MRN become ambiguous.",
+        "role `mrn:iam:role:admin` is also defined in domain `billing`";
+    MrnInSeveralSections = "PD304", "mrn-in-several-sections", Duplicate, Warning,
+        "The same MRN names entities in two different sections.",
+        "`mrn:iam:x` names both a role and a policy";
+    DuplicateEntry = "PD305", "duplicate-entry", Duplicate, Warning,
+        "The same value twice in one list (a role, a dependency, a selector).",
+        "role `mrn:iam:role:reader` is listed twice";
+    MultipleDefaultResourceGroups = "PD306", "multiple-default-resource-groups", Duplicate, Error,
+        "More than one resource group with `default: true` in a domain; the runtime picks one at random.",
+        "domain `app` has more than one default resource group";
+    UnresolvedReference = "PD401", "unresolved-reference", Reference, Error,
+        "A reference names an entity that does not exist in the expected section.",
+        "library `mrn:iam:library:missing` not found in domain `app`";
+    UnknownDomain = "PD402", "unknown-domain", Reference, Error,
+        "A `domain/mrn` reference names a domain that none of the checked files defines.",
+        "domain `beta` is not defined by any checked file";
+    MalformedReference = "PD403", "malformed-reference", Reference, Error,
+        "A qualified reference with an empty domain or identifier (`/x`, `x/`).",
+        "malformed reference `/mrn:iam:library:x`, expected `domain/mrn`";
+    MissingReference = "PD404", "missing-reference", Reference, Warning,
+        "A reference field the format documents as required is missing or empty.",
+        "role `mrn:iam:role:x` has no `policy`";
+    DependencyCycle = "PD501", "dependency-cycle", Cycle, Error,
+        "Policy libraries depend on each other in a cycle.",
+        "library dependency cycle: `a/lib1` → `a/lib2` → `a/lib1`";
+    InvalidSelector = "PD601", "invalid-selector", Selector, Error,
+        "A selector is not a valid regular expression.",
+        "invalid selector `[oops`: unclosed character class";
+    ShadowedEntry = "PD602", "shadowed-by-catch-all", Selector, Warning,
+        "An operation or resource that can never match because an earlier entry matches everything.",
+        "operation `omega` can never match: `catch-all` above matches everything";
+    SurprisingAnchoring = "PD603", "surprising-anchoring", Selector, Warning,
+        "A selector with a top-level `|`: anchoring it as `^a|b$` binds only the first and last alternatives.",
+        "selector `read|write` is anchored as `^read|write$`";
+    ShadowedSelector = "PD604", "shadowed-selector", Selector, Warning,
+        "A selector that an earlier entry already has, so it never decides a match here.",
+        "selector `api:.*` of operation `b` is already a selector of operation `a`";
+    InvalidAnnotationJson = "PD701", "invalid-annotation-json", Annotation, Warning,
+        "A v1alpha3/v1alpha4 annotation value that is not JSON; the runtime silently uses the raw string.",
+        "annotation `tier` is not valid JSON";
+    UnknownMergeStrategy = "PD702", "unknown-merge-strategy", Annotation, Warning,
+        "An annotation `merge` that is not `replace`, `append`, `prepend`, `deep` or `union`.",
+        "unknown merge strategy `deap`";
+    DuplicateAnnotation = "PD703", "duplicate-annotation", Annotation, Warning,
+        "The same annotation name twice on one entity; only the last one takes effect.",
+        "annotation `tier` is set twice";
+    EmptyAnnotationName = "PD704", "empty-annotation-name", Annotation, Warning,
+        "An annotation without a name.",
+        "annotation has no `name`";
+}
+
+impl Code {
+    /// Looks a code up by its id (`PD401`) or name (`unresolved-reference`), ignoring case.
+    pub fn find(text: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.id().eq_ignore_ascii_case(text) || c.name().eq_ignore_ascii_case(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_and_names_are_unique_and_well_formed() {
+        let mut ids = HashSet::new();
+        let mut names = HashSet::new();
+        for code in Code::ALL {
+            assert!(ids.insert(code.id()), "duplicate id {}", code.id());
+            assert!(names.insert(code.name()), "duplicate name {}", code.name());
+            assert!(code.id().starts_with("PD") && code.id().len() == 5);
+            assert!(
+                code.name()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-')
+            );
+            assert!(code.summary().ends_with('.'));
+        }
+    }
+
+    #[test]
+    fn codes_are_grouped_by_category() {
+        for code in Code::ALL {
+            let hundred = &code.id()[2..3];
+            let expected: &[&str] = match code.category() {
+                Category::Yaml | Category::File => &["1"],
+                Category::Schema => &["2"],
+                Category::Duplicate => &["3"],
+                Category::Reference => &["4"],
+                Category::Cycle => &["5"],
+                Category::Selector => &["6"],
+                Category::Annotation => &["7"],
+                Category::Rego => &["8"],
+                Category::DeleteSafety | Category::Unused => &["9"],
+            };
+            assert!(
+                expected.contains(&hundred),
+                "{} is out of its block",
+                code.id()
+            );
+        }
+    }
+
+    #[test]
+    fn find_accepts_id_or_name() {
+        assert_eq!(Code::find("pd401"), Some(Code::UnresolvedReference));
+        assert_eq!(Code::find("dependency-cycle"), Some(Code::DependencyCycle));
+        assert_eq!(Code::find("nope"), None);
+    }
+}

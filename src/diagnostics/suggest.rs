@@ -1,0 +1,108 @@
+//! "Did you mean": the closest known name to a misspelt one.
+//!
+//! Uses a bounded Levenshtein distance, so comparing against a long candidate list stays cheap:
+//! a comparison stops as soon as it cannot beat the threshold.
+
+/// The candidate closest to `wanted`, if one is close enough to be a plausible typo.
+///
+/// Ties go to the candidate that sorts first, so the answer never depends on input order.
+pub fn closest<'a, I>(wanted: &str, candidates: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let limit = threshold(wanted);
+    let mut best: Option<(usize, &'a str)> = None;
+    for candidate in candidates {
+        if candidate == wanted {
+            continue;
+        }
+        let bound = best.map_or(limit, |(d, _)| d);
+        if let Some(distance) = bounded_distance(wanted, candidate, bound) {
+            let better = match best {
+                None => true,
+                Some((d, c)) => distance < d || (distance == d && candidate < c),
+            };
+            if better {
+                best = Some((distance, candidate));
+            }
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// How many edits still count as a typo: about a third of the name, at least one.
+fn threshold(wanted: &str) -> usize {
+    (wanted.chars().count() / 3).clamp(1, 8)
+}
+
+/// The Levenshtein distance between `a` and `b` (case-insensitive for ASCII), or `None` when it
+/// exceeds `bound`.
+pub fn bounded_distance(a: &str, b: &str, bound: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let b: Vec<char> = b.chars().map(|c| c.to_ascii_lowercase()).collect();
+    if a.len().abs_diff(b.len()) > bound {
+        return None;
+    }
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        current[0] = i + 1;
+        let mut row_min = current[0];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+            row_min = row_min.min(current[j + 1]);
+        }
+        if row_min > bound {
+            return None;
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    let distance = previous[b.len()];
+    (distance <= bound).then_some(distance)
+}
+
+/// "did you mean `x`?" when there is a close candidate.
+pub fn did_you_mean<'a, I>(wanted: &str, candidates: I) -> Option<String>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    closest(wanted, candidates).map(|c| format!("did you mean `{c}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_close_names() {
+        assert_eq!(
+            closest("selectors", ["selector", "policy"]),
+            Some("selector")
+        );
+        assert_eq!(
+            closest(
+                "mrn:iam:role:admn",
+                ["mrn:iam:role:admin", "mrn:iam:role:viewer"]
+            ),
+            Some("mrn:iam:role:admin")
+        );
+    }
+
+    #[test]
+    fn rejects_distant_names() {
+        assert_eq!(closest("xyz", ["selector", "policy"]), None);
+    }
+
+    #[test]
+    fn ties_prefer_the_first_in_sort_order() {
+        assert_eq!(closest("ab", ["ac", "aa"]), Some("aa"));
+    }
+
+    #[test]
+    fn distance_is_bounded() {
+        assert_eq!(bounded_distance("kitten", "sitting", 3), Some(3));
+        assert_eq!(bounded_distance("kitten", "sitting", 2), None);
+        assert_eq!(bounded_distance("", "abc", 3), Some(3));
+    }
+}

@@ -1,0 +1,268 @@
+//! Finding and reading the `.rego` files that `rego_filename` names.
+//!
+//! A path is tried relative to the YAML file's directory first and then, as the incumbent
+//! `mpe build` does, relative to the current directory (with a warning, since such a
+//! repository only builds from one directory). Paths may not leave the repository root:
+//! a bundle must never inline a file from elsewhere on the build machine.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use super::{Domain, Rego, Text};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::sources::{self, FileId, Location, SourceFile, SourceMap};
+
+/// Where a YAML file came from, for resolving the paths it names.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    /// The YAML file on disk.
+    pub path: PathBuf,
+    /// The root `rego_filename` may not leave.
+    pub root: PathBuf,
+}
+
+/// Fills in [`Rego::File::source`] for every `rego_filename` of `domains`, adding the files
+/// read to `sources`. Each file is read once however many entries name it.
+pub fn resolve(
+    domains: &mut [Domain],
+    origins: &HashMap<FileId, Origin>,
+    sources: &mut SourceMap,
+    cwd: &Path,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut cache: HashMap<PathBuf, Option<FileId>> = HashMap::new();
+    for domain in domains.iter_mut() {
+        let Some(origin) = origins.get(&domain.file) else {
+            continue;
+        };
+        let yaml_name = sources.get(domain.file).name.clone();
+        let file = domain.file;
+        let mut entries: Vec<&mut Option<Rego>> = Vec::new();
+        entries.extend(domain.libraries.iter_mut().map(|p| &mut p.rego));
+        entries.extend(domain.policies.iter_mut().map(|p| &mut p.rego));
+        entries.extend(domain.mappers.iter_mut().map(|m| &mut m.rego));
+        for rego in entries {
+            let Some(Rego::File { path, source }) = rego else {
+                continue;
+            };
+            let resolver = Resolver {
+                file,
+                origin,
+                yaml_name: &yaml_name,
+                cwd,
+            };
+            *source = resolver.resolve(path, sources, &mut cache, out);
+        }
+    }
+}
+
+struct Resolver<'a> {
+    file: FileId,
+    origin: &'a Origin,
+    yaml_name: &'a str,
+    cwd: &'a Path,
+}
+
+impl Resolver<'_> {
+    fn at(&self, text: &Text) -> Location {
+        Location::new(self.file, text.span)
+    }
+
+    fn resolve(
+        &self,
+        value: &Text,
+        sources: &mut SourceMap,
+        cache: &mut HashMap<PathBuf, Option<FileId>>,
+        out: &mut Vec<Diagnostic>,
+    ) -> Option<FileId> {
+        let given = Path::new(&value.value);
+        let yaml_dir = self.origin.path.parent().unwrap_or(Path::new("."));
+        let beside_yaml = yaml_dir.join(given);
+        let from_cwd = self.cwd.join(given);
+        let root =
+            std::fs::canonicalize(&self.origin.root).unwrap_or_else(|_| self.origin.root.clone());
+
+        let (found, via_cwd) = if beside_yaml.is_file() {
+            (beside_yaml.clone(), false)
+        } else if !given.is_absolute() && from_cwd.is_file() {
+            (from_cwd.clone(), true)
+        } else {
+            (beside_yaml.clone(), false)
+        };
+        let inside = |p: &Path| {
+            let resolved =
+                std::fs::canonicalize(p).unwrap_or_else(|_| lexical_normal(&absolute(p, self.cwd)));
+            resolved.starts_with(&root)
+        };
+        if !inside(&found) {
+            out.push(
+                Diagnostic::new(
+                    Code::RegoFileOutsideRoot,
+                    self.at(value),
+                    format!("rego file `{}` is outside the repository root", value.value),
+                )
+                .with_label("leaves the repository")
+                .with_help(format!(
+                    "keep Rego files inside `{}` and name them relative to the YAML file",
+                    root.display()
+                )),
+            );
+            return None;
+        }
+        if !found.is_file() {
+            let mut help = format!(
+                "looked for `{}` (beside the YAML file)",
+                display(&beside_yaml, self.cwd)
+            );
+            if !given.is_absolute() {
+                help.push_str(&format!(
+                    " and `{}` (in the current directory)",
+                    display(&from_cwd, self.cwd)
+                ));
+            }
+            out.push(
+                Diagnostic::new(
+                    Code::RegoFileNotFound,
+                    self.at(value),
+                    format!("rego file `{}` not found", value.value),
+                )
+                .with_label("no such file")
+                .with_help(help),
+            );
+            return None;
+        }
+        if via_cwd {
+            out.push(
+                Diagnostic::new(
+                    Code::RegoFileFromCwd,
+                    self.at(value),
+                    format!(
+                        "rego file `{}` was found relative to the current directory, not to the YAML file",
+                        value.value
+                    ),
+                )
+                .with_label("resolved against the current directory")
+                .with_help(format!(
+                    "this only works when pdc runs from `{}`; write the path relative to the YAML file's directory",
+                    display(self.cwd, self.cwd)
+                )),
+            );
+        }
+        let key = std::fs::canonicalize(&found).unwrap_or_else(|_| found.clone());
+        if let Some(cached) = cache.get(&key) {
+            return *cached;
+        }
+        let result = match sources::read_text(&found) {
+            Err(message) => {
+                out.push(
+                    Diagnostic::new(
+                        Code::RegoFileNotFound,
+                        self.at(value),
+                        format!("cannot read rego file `{}`: {message}", value.value),
+                    )
+                    .with_label("unreadable"),
+                );
+                None
+            }
+            Ok(text) if text.trim().is_empty() => {
+                out.push(
+                    Diagnostic::new(
+                        Code::RegoFileEmpty,
+                        self.at(value),
+                        format!("rego file `{}` is empty", value.value),
+                    )
+                    .with_label("this file has no Rego")
+                    .with_help("a policy, library or mapper needs Rego source"),
+                );
+                None
+            }
+            Ok(text) => {
+                let name = if via_cwd || given.is_absolute() {
+                    sources::display_path(given)
+                } else {
+                    let dir = self.yaml_name.rsplit_once('/').map_or("", |(d, _)| d);
+                    let joined = if dir.is_empty() {
+                        sources::display_path(given)
+                    } else {
+                        format!("{dir}/{}", sources::display_path(given))
+                    };
+                    sources::display_path(&lexical_normal(Path::new(&joined)))
+                };
+                Some(sources.add(SourceFile::new(name, Some(found.clone()), text)))
+            }
+        };
+        cache.insert(key, result);
+        result
+    }
+}
+
+fn absolute(path: &Path, cwd: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    }
+}
+
+/// Removes `.` and folds `..` without touching the file system.
+fn lexical_normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let at_parent = matches!(out.components().next_back(), Some(Component::ParentDir));
+                if at_parent || (!out.pop() && !out.has_root()) {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// A path for messages: relative to the current directory when below it.
+fn display(path: &Path, cwd: &Path) -> String {
+    let normal = lexical_normal(path);
+    let cwd = lexical_normal(cwd);
+    match normal.strip_prefix(&cwd) {
+        Ok(rest) if !rest.as_os_str().is_empty() => sources::display_path(rest),
+        Ok(_) => ".".to_string(),
+        Err(_) => sources::display_path(&normal),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexical_normal_folds_parent_components() {
+        assert_eq!(
+            lexical_normal(Path::new("a/./b/../c")),
+            PathBuf::from("a/c")
+        );
+        assert_eq!(lexical_normal(Path::new("../x")), PathBuf::from("../x"));
+        assert_eq!(
+            lexical_normal(Path::new("../../x")),
+            PathBuf::from("../../x")
+        );
+        assert_eq!(
+            lexical_normal(Path::new("/r/a/../../..")),
+            PathBuf::from("/")
+        );
+    }
+
+    #[test]
+    fn display_is_relative_to_the_current_directory() {
+        assert_eq!(
+            display(Path::new("/w/p/x.rego"), Path::new("/w")),
+            "p/x.rego"
+        );
+        assert_eq!(
+            display(Path::new("/elsewhere/x"), Path::new("/w")),
+            "/elsewhere/x"
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! Render: diagnostics to text for people and machines.
+//!
+//! Each renderer takes the same data (sources, diagnostics, summary) and returns a string;
+//! the binary decides where it goes. Rendering is the only place that computes line and
+//! column numbers.
+
+mod human;
+mod json;
+
+pub use human::{HumanOptions, human};
+pub use json::json;
+
+use crate::sources::{LineCol, Location, SourceMap};
+
+/// Start and end (exclusive) line/column of a location, when it has a span.
+pub fn line_cols(sources: &SourceMap, location: &Location) -> Option<(LineCol, LineCol)> {
+    let span = location.span?;
+    let file = sources.get(location.file);
+    Some((file.line_col(span.start), file.line_col(span.end)))
+}

@@ -1,0 +1,385 @@
+//! Sources: which files pdc reads, and the text it read from them.
+//!
+//! Every later stage points into the text through a [`Location`] (a [`FileId`] and a byte
+//! [`Span`]), so locations stay small and each file is read exactly once. Line and column
+//! numbers are computed only when a diagnostic is rendered.
+
+use std::path::{Component, Path, PathBuf};
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A half-open byte range in one file's text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span {
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
+    }
+
+    /// An empty span at `offset`.
+    pub fn at(offset: usize) -> Self {
+        Span::new(offset, offset)
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A place in a source file: the file and, when known, the bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Option<Span>,
+}
+
+impl Location {
+    pub fn new(file: FileId, span: Span) -> Self {
+        Location {
+            file,
+            span: Some(span),
+        }
+    }
+
+    /// The whole file, without a position inside it.
+    pub fn file(file: FileId) -> Self {
+        Location { file, span: None }
+    }
+}
+
+/// 1-based line and column (the column counts characters, not bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One file's name and text.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The name shown to users: as given on the command line, or the walked directory joined
+    /// with the path below it.
+    pub name: String,
+    /// Where the file lives on disk, when it came from disk.
+    pub path: Option<PathBuf>,
+    pub text: String,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    pub fn new(name: String, path: Option<PathBuf>, text: String) -> Self {
+        let mut line_starts = vec![0u32];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| (i + 1) as u32),
+        );
+        SourceFile {
+            name,
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    /// Line and column of a byte offset (clamped to the text).
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        let offset = (offset as usize).min(self.text.len());
+        let line_index = self
+            .line_starts
+            .partition_point(|&start| start as usize <= offset)
+            .saturating_sub(1);
+        let line_start = self.line_starts[line_index] as usize;
+        let column = self
+            .text
+            .get(line_start..offset)
+            .map_or(offset - line_start, |prefix| prefix.chars().count())
+            + 1;
+        LineCol {
+            line: line_index + 1,
+            column,
+        }
+    }
+
+    /// Byte offset of the start of a 1-based line (the end of the text past the last line).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .map_or(self.text.len(), |&s| s as usize)
+    }
+
+    /// Number of lines in the text.
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+}
+
+/// Every file a run has read, addressed by [`FileId`].
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId((self.files.len() - 1) as u32)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+}
+
+/// A YAML file selected for checking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    /// Path to read.
+    pub path: PathBuf,
+    /// Name shown in diagnostics.
+    pub name: String,
+    /// Named on the command line (must hold PolicyDomains), rather than found by a walk.
+    pub explicit: bool,
+    /// The repository root that `rego_filename` paths may not leave.
+    pub root: PathBuf,
+}
+
+/// Why a set of paths could not be turned into inputs. These are invocation problems (exit 2),
+/// not findings.
+#[derive(Debug)]
+pub enum DiscoverError {
+    NotFound(PathBuf),
+}
+
+impl std::fmt::Display for DiscoverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DiscoverError::NotFound(p) => write!(f, "path `{}` does not exist", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for DiscoverError {}
+
+/// A directory entry that could not be read during a walk.
+#[derive(Clone, Debug)]
+pub struct WalkProblem {
+    pub name: String,
+    pub message: String,
+}
+
+/// Finds the YAML files under `paths` (resolved against `cwd`).
+///
+/// Directories are walked recursively for `.yml`/`.yaml`, honouring `.gitignore`, `.ignore`
+/// and hidden files the way `git` and `ripgrep` do. The result is sorted by display name and
+/// free of duplicates, so the order of arguments and of entries on disk never matters.
+pub fn discover(
+    paths: &[PathBuf],
+    cwd: &Path,
+) -> Result<(Vec<Input>, Vec<WalkProblem>), DiscoverError> {
+    let mut inputs = Vec::new();
+    let mut problems = Vec::new();
+    for given in paths {
+        let path = cwd.join(given);
+        let metadata =
+            std::fs::metadata(&path).map_err(|_| DiscoverError::NotFound(given.clone()))?;
+        let shown = display_path(given);
+        if metadata.is_dir() {
+            let root = repository_root(&path, cwd);
+            walk_directory(&path, &shown, &root, &mut inputs, &mut problems);
+        } else {
+            let root = repository_root(path.parent().unwrap_or(cwd), cwd);
+            inputs.push(Input {
+                path,
+                name: shown,
+                explicit: true,
+                root,
+            });
+        }
+    }
+    inputs.sort_by(|a, b| a.name.cmp(&b.name).then(b.explicit.cmp(&a.explicit)));
+    let mut seen = std::collections::HashSet::new();
+    inputs.retain(|input| {
+        let key = std::fs::canonicalize(&input.path).unwrap_or_else(|_| input.path.clone());
+        seen.insert(key)
+    });
+    problems.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok((inputs, problems))
+}
+
+fn walk_directory(
+    dir: &Path,
+    shown: &str,
+    root: &Path,
+    inputs: &mut Vec<Input>,
+    problems: &mut Vec<WalkProblem>,
+) {
+    let walker = ignore::WalkBuilder::new(dir)
+        .require_git(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                if !entry.file_type().is_some_and(|t| t.is_file()) || !is_yaml(entry.path()) {
+                    continue;
+                }
+                let below = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                inputs.push(Input {
+                    path: entry.path().to_path_buf(),
+                    name: join_display(shown, below),
+                    explicit: false,
+                    root: root.to_path_buf(),
+                });
+            }
+            Err(err) => problems.push(WalkProblem {
+                name: shown.to_string(),
+                message: err.to_string(),
+            }),
+        }
+    }
+}
+
+/// Whether a file name ends in `.yml` or `.yaml` (any case).
+pub fn is_yaml(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
+}
+
+/// A path as the user gave it, with `/` separators and without `./` noise.
+pub fn display_path(path: &Path) -> String {
+    let parts: Vec<String> = path
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|c| match c {
+            Component::RootDir => String::new(),
+            other => other.as_os_str().to_string_lossy().into_owned(),
+        })
+        .collect();
+    if parts.is_empty() {
+        return ".".to_string();
+    }
+    let joined = parts.join("/");
+    if path.is_absolute() && !joined.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+fn join_display(dir: &str, below: &Path) -> String {
+    let below = display_path(below);
+    if dir == "." {
+        below
+    } else if dir.ends_with('/') {
+        format!("{dir}{below}")
+    } else {
+        format!("{dir}/{below}")
+    }
+}
+
+/// The directory that `rego_filename` paths must stay inside: the nearest enclosing directory
+/// holding `.git` or `pdc.toml`; failing that the current directory when `start` is inside it,
+/// or `start` itself.
+pub fn repository_root(start: &Path, cwd: &Path) -> PathBuf {
+    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    for dir in start.ancestors() {
+        if dir.join(".git").exists() || dir.join("pdc.toml").is_file() {
+            return dir.to_path_buf();
+        }
+    }
+    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    if start.starts_with(&cwd) { cwd } else { start }
+}
+
+/// Reads a file as UTF-8 text, dropping a byte-order mark. The error says what went wrong in
+/// words a user can act on.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| io_message(&e))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => {
+            let offset = e.valid_up_to();
+            let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+            Err(format!(
+                "the file is not valid UTF-8 (first bad byte at offset {offset}, line {line})"
+            ))
+        }
+    }
+}
+
+/// An I/O error in lower-case words, without Rust's `(os error N)` suffix.
+pub fn io_message(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let text = err.to_string();
+            let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => text,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let file = SourceFile::new("f".into(), None, "ab\ncé d\n".into());
+        assert_eq!(file.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(file.line_col(3), LineCol { line: 2, column: 1 });
+        // `d` is byte 7 (é is two bytes) but the third character of line 2
+        assert_eq!(file.line_col(7), LineCol { line: 2, column: 4 });
+        assert_eq!(file.line_col(100).line, 3);
+    }
+
+    #[test]
+    fn display_path_drops_current_dir_components() {
+        assert_eq!(display_path(Path::new("./a/./b.yml")), "a/b.yml");
+        assert_eq!(display_path(Path::new(".")), ".");
+        assert_eq!(display_path(Path::new("/x/y")), "/x/y");
+        assert_eq!(join_display(".", Path::new("d/f.yml")), "d/f.yml");
+        assert_eq!(join_display("dir/", Path::new("f.yml")), "dir/f.yml");
+    }
+
+    #[test]
+    fn yaml_extension_is_case_insensitive() {
+        assert!(is_yaml(Path::new("a.YML")));
+        assert!(is_yaml(Path::new("a.yaml")));
+        assert!(!is_yaml(Path::new("a.json")));
+    }
+}

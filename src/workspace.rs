@@ -1,0 +1,212 @@
+//! Workspace: the pipeline from paths to checked domains.
+//!
+//! [`load`] finds files, then reads, parses and lowers them in parallel (each file is
+//! independent), and resolves `rego_filename`s. [`check`] adds the cross-domain checks. Both
+//! return data; nothing here prints.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::checks::{self, Context};
+use crate::diagnostics::{self, Code, Counts, Diagnostic};
+use crate::graph::Graph;
+use crate::index::Index;
+use crate::model::{self, Domain, LoweredDocument, rego_files};
+use crate::sources::{self, DiscoverError, FileId, Input, Location, SourceFile, SourceMap, Span};
+use crate::syntax;
+
+/// Everything read from a set of paths.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    pub sources: SourceMap,
+    pub domains: Vec<Domain>,
+    /// Names of domains whose document a syntax error cut short.
+    pub broken_domains: Vec<String>,
+    /// Problems found while reading, parsing and lowering.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Number of YAML files read.
+    pub files: usize,
+    /// Documents skipped during directory walks because they are not PolicyDomains.
+    pub skipped_documents: usize,
+}
+
+/// Outcome of one file, computed independently of all others.
+struct FileOutcome {
+    text: String,
+    diagnostics: Vec<Diagnostic>,
+    documents: Vec<LoweredDocument>,
+}
+
+/// Reads, parses and lowers the YAML files under `paths` (relative to `cwd`).
+pub fn load(paths: &[PathBuf], cwd: &Path) -> Result<Workspace, DiscoverError> {
+    let (inputs, walk_problems) = sources::discover(paths, cwd)?;
+    let outcomes: Vec<FileOutcome> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(i, input)| read_file(input, FileId(i as u32)))
+        .collect();
+
+    let mut workspace = Workspace {
+        files: inputs.len(),
+        ..Workspace::default()
+    };
+    let mut origins = HashMap::new();
+    for (i, (input, outcome)) in inputs.iter().zip(outcomes).enumerate() {
+        let file = FileId(i as u32);
+        let id = workspace.sources.add(SourceFile::new(
+            input.name.clone(),
+            Some(input.path.clone()),
+            outcome.text,
+        ));
+        debug_assert_eq!(id, file);
+        origins.insert(
+            file,
+            rego_files::Origin {
+                path: input.path.clone(),
+                root: input.root.clone(),
+            },
+        );
+        let unreadable = outcome
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::FileUnreadable);
+        let other_documents = outcome
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::NotAPolicyDomain);
+        workspace.diagnostics.extend(outcome.diagnostics);
+        let mut domains_in_file = 0;
+        for document in outcome.documents {
+            match document {
+                LoweredDocument::Domain(domain) => {
+                    domains_in_file += 1;
+                    workspace.domains.push(*domain);
+                }
+                LoweredDocument::Skipped => workspace.skipped_documents += 1,
+                LoweredDocument::Empty => {}
+                LoweredDocument::Broken { name } => {
+                    domains_in_file += 1;
+                    workspace.broken_domains.extend(name);
+                }
+            }
+        }
+        if input.explicit && domains_in_file == 0 && !unreadable && !other_documents {
+            workspace.diagnostics.push(
+                Diagnostic::new(
+                    Code::NotAPolicyDomain,
+                    Location::new(file, Span::at(0)),
+                    "this file holds no PolicyDomain document",
+                )
+                .with_label("empty")
+                .with_help("a PolicyDomain starts with `apiVersion: iamlite.manetu.io/...` and `kind: PolicyDomain`"),
+            );
+        }
+    }
+    for problem in walk_problems {
+        let file = workspace
+            .sources
+            .add(SourceFile::new(problem.name, None, String::new()));
+        workspace.diagnostics.push(Diagnostic::new(
+            Code::FileUnreadable,
+            Location::file(file),
+            format!("cannot read part of the tree: {}", problem.message),
+        ));
+    }
+    rego_files::resolve(
+        &mut workspace.domains,
+        &origins,
+        &mut workspace.sources,
+        cwd,
+        &mut workspace.diagnostics,
+    );
+    Ok(workspace)
+}
+
+fn read_file(input: &Input, file: FileId) -> FileOutcome {
+    let text = match sources::read_text(&input.path) {
+        Ok(text) => text,
+        Err(message) => {
+            return FileOutcome {
+                text: String::new(),
+                diagnostics: vec![Diagnostic::new(
+                    Code::FileUnreadable,
+                    Location::file(file),
+                    format!("cannot read `{}`: {message}", input.name),
+                )],
+                documents: Vec::new(),
+            };
+        }
+    };
+    let parsed = syntax::parse_stream(&text, file);
+    let mut diagnostics = parsed.diagnostics;
+    let documents = parsed
+        .documents
+        .iter()
+        .map(|document| model::lower_document(document, file, input.explicit, &mut diagnostics))
+        .collect();
+    FileOutcome {
+        text,
+        diagnostics,
+        documents,
+    }
+}
+
+/// Counts for the summary line and the JSON report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub domains: usize,
+    pub entities: usize,
+    pub skipped_documents: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+}
+
+/// The outcome of `pdc check`: what was read and everything found, in stable order.
+#[derive(Debug)]
+pub struct Report {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+}
+
+/// Runs every cross-domain check over a loaded workspace.
+pub fn analyze(workspace: &Workspace) -> Vec<Diagnostic> {
+    let index = Index::build(&workspace.domains, &workspace.broken_domains);
+    let graph = Graph::build(&index);
+    let context = Context {
+        sources: &workspace.sources,
+        domains: &workspace.domains,
+        index: &index,
+        graph: &graph,
+    };
+    checks::run(&context)
+}
+
+/// Loads and checks the PolicyDomains under `paths`.
+pub fn check(paths: &[PathBuf], cwd: &Path) -> Result<Report, DiscoverError> {
+    let mut workspace = load(paths, cwd)?;
+    let mut found = analyze(&workspace);
+    let mut diagnostics = std::mem::take(&mut workspace.diagnostics);
+    diagnostics.append(&mut found);
+    diagnostics::sort_and_dedup(&mut diagnostics, &workspace.sources);
+    let counts = Counts::of(&diagnostics);
+    let summary = Summary {
+        files: workspace.files,
+        domains: workspace.domains.len(),
+        entities: workspace.domains.iter().map(Domain::entity_count).sum(),
+        skipped_documents: workspace.skipped_documents,
+        errors: counts.errors,
+        warnings: counts.warnings,
+        notes: counts.notes,
+    };
+    Ok(Report {
+        sources: workspace.sources,
+        diagnostics,
+        summary,
+    })
+}
