@@ -15,7 +15,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut suggestions_left = SUGGESTION_LIMIT;
     for (d, domain) in cx.domains.iter().enumerate() {
         for reference in domain.references() {
-            resolve(cx, d, domain, &reference, &mut suggestions_left, out);
+            resolve(cx, d, &reference, &mut suggestions_left, out);
         }
         missing_fields(cx, d, domain, out);
     }
@@ -35,7 +35,6 @@ fn owner_text(reference: &Reference<'_>) -> String {
 fn resolve(
     cx: &Context<'_>,
     d: usize,
-    domain: &Domain,
     reference: &Reference<'_>,
     suggestions_left: &mut usize,
     out: &mut Vec<Diagnostic>,
@@ -87,7 +86,6 @@ fn resolve(
         Resolution::Missing { domain: target_domain, id } => {
             let in_domain = &cx.domains[target_domain as usize].name.value;
             let help = missing_help(cx, target_domain, id, reference.target, reference.field, suggestions_left);
-            let _ = domain;
             out.push(
                 Diagnostic::new(
                     Code::UnresolvedReference,
@@ -131,8 +129,9 @@ fn missing_help(
     if let Some(hint) = suggest::did_you_mean(id, cx.index.ids(domain, target)) {
         return Some(hint);
     }
+    let name = &cx.domains[domain as usize].name.value;
     let defined_in = (0..cx.domains.len() as u32)
-        .filter(|&other| other != domain)
+        .filter(|&other| cx.domains[other as usize].name.value != *name)
         .find(|&other| cx.index.find(other, target, id).is_some())?;
     Some(format!(
         "domain `{0}` defines it: write `{0}/{id}`",

@@ -100,12 +100,19 @@ fn syntax_error(error: &ScanError, file: FileId, text: &str) -> Diagnostic {
         .with_label("too deep here")
         .with_help("PolicyDomains need a handful of levels; deeper input is refused to keep pdc safe on hostile files")
     } else {
+        let help = match error.kind() {
+            granit_parser::ErrorKind::MappingValueNotAllowed => Some(
+                "a `key: value` pair appears where YAML does not allow one: check this line's indentation against the lines above, and quote values that contain `: `".to_string(),
+            ),
+            _ => None,
+        };
         Diagnostic::new(
             Code::YamlSyntax,
             Location::new(file, Span::at(offset)),
             message,
         )
         .with_label("YAML syntax error here")
+        .with_optional_help(help)
     }
 }
 
