@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 use super::Context;
@@ -16,23 +17,43 @@ use crate::model::{Domain, Meta, Section, Text};
 use crate::sources::Span;
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (d, domain) in cx.domains.iter().enumerate() {
-        let text = &cx.sources.get(domain.file).text;
-        for (section, meta, selectors) in domain.selector_lists() {
-            for selector in selectors {
-                if let Err(diagnostic) = parse(cx, d, text, selector) {
-                    out.push(diagnostic);
-                } else if let Some(diagnostic) =
-                    surprising_anchoring(cx, d, section, meta, selector)
-                {
-                    out.push(diagnostic);
+    let per_domain: Vec<Vec<Diagnostic>> = cx
+        .domains
+        .par_iter()
+        .enumerate()
+        .map(|(d, domain)| check_domain(cx, d, domain))
+        .collect();
+    out.extend(per_domain.into_iter().flatten());
+}
+
+fn check_domain(cx: &Context<'_>, d: usize, domain: &Domain) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let text = &cx.sources.get(domain.file).text;
+    let mut catch_alls = HashMap::new();
+    for (section, meta, selectors) in domain.selector_lists() {
+        for selector in selectors {
+            match compile(&selector.value) {
+                Err(error) => out.push(invalid(cx, d, text, selector, &error)),
+                Ok(hir) => {
+                    if matches_everything(&hir) {
+                        catch_alls.insert(selector.span, ());
+                    }
+                    out.extend(surprising_anchoring(cx, d, section, meta, selector));
                 }
             }
         }
-        for section in [Section::Operation, Section::Resource] {
-            shadowed(cx, d, domain, section, out);
-        }
     }
+    for section in [Section::Operation, Section::Resource] {
+        shadowed(
+            cx,
+            d,
+            domain,
+            section,
+            |s: &Text| catch_alls.contains_key(&s.span),
+            &mut out,
+        );
+    }
+    out
 }
 
 /// The pattern the runtime compiles: `^` and `$` added unless already present.
@@ -55,29 +76,33 @@ pub fn compile(selector: &str) -> Result<Hir, regex_syntax::Error> {
         .parse(&go_to_rust(&anchored(selector)))
 }
 
-fn parse(cx: &Context<'_>, d: usize, source: &str, selector: &Text) -> Result<Hir, Diagnostic> {
-    compile(&selector.value).map_err(|error| {
-        let (offset, message) = match &error {
-            regex_syntax::Error::Parse(e) => (e.span().start.offset, e.kind().to_string()),
-            regex_syntax::Error::Translate(e) => (e.span().start.offset, e.kind().to_string()),
-            _ => (0, error.to_string()),
-        };
-        let prefix = usize::from(!selector.value.starts_with('^'));
-        let translated_same = go_to_rust(&selector.value) == selector.value;
-        let span = match (value_start(source, selector), offset.checked_sub(prefix)) {
-            (Some(start), Some(at)) if translated_same && at < selector.value.len() => {
-                Span::new(start + at, start + at + 1)
-            }
-            _ => selector.span,
-        };
-        Diagnostic::new(
-            Code::InvalidSelector,
-            cx.at(d, span),
-            format!("invalid selector `{}`: {message}", selector.value),
-        )
-        .with_label(message)
-        .with_help("selectors are RE2 regular expressions, matched against the whole operation or resource name")
-    })
+fn invalid(
+    cx: &Context<'_>,
+    d: usize,
+    source: &str,
+    selector: &Text,
+    error: &regex_syntax::Error,
+) -> Diagnostic {
+    let (offset, message) = match error {
+        regex_syntax::Error::Parse(e) => (e.span().start.offset, e.kind().to_string()),
+        regex_syntax::Error::Translate(e) => (e.span().start.offset, e.kind().to_string()),
+        _ => (0, error.to_string()),
+    };
+    let prefix = usize::from(!selector.value.starts_with('^'));
+    let translated_same = go_to_rust(&selector.value) == selector.value;
+    let span = match (value_start(source, selector), offset.checked_sub(prefix)) {
+        (Some(start), Some(at)) if translated_same && at < selector.value.len() => {
+            Span::new(start + at, start + at + 1)
+        }
+        _ => selector.span,
+    };
+    Diagnostic::new(
+        Code::InvalidSelector,
+        cx.at(d, span),
+        format!("invalid selector `{}`: {message}", selector.value),
+    )
+    .with_label(message)
+    .with_help("selectors are RE2 regular expressions, matched against the whole operation or resource name")
 }
 
 /// Where the selector's characters start in the source, when they are written verbatim
@@ -154,6 +179,7 @@ fn shadowed(
     d: usize,
     domain: &Domain,
     section: Section,
+    is_catch_all: impl Fn(&Text) -> bool,
     out: &mut Vec<Diagnostic>,
 ) {
     let entries: Vec<(&Meta, &[Text])> = domain
@@ -208,10 +234,7 @@ fn shadowed(
                 }
             }
         }
-        if selectors
-            .iter()
-            .any(|s| compile(&s.value).is_ok_and(|hir| matches_everything(&hir)))
-        {
+        if selectors.iter().any(&is_catch_all) {
             catch_all = Some(meta);
         }
     }

@@ -359,6 +359,9 @@ impl Builder {
         mapping: Span,
     ) -> Result<Vec<Entry>, Diagnostic> {
         let has_merge = entries.iter().any(|e| is_merge_key(&e.key));
+        if !has_merge && !has_duplicate_keys(&entries) {
+            return Ok(entries);
+        }
         let mut seen: HashMap<String, Span> = HashMap::new();
         let mut result = Vec::with_capacity(entries.len());
         let mut merges = Vec::new();
@@ -455,6 +458,23 @@ impl Builder {
             truncated: true,
         }
     }
+}
+
+/// Whether two scalar keys are equal; small mappings (nearly all of them) are compared
+/// pairwise without allocating.
+fn has_duplicate_keys(entries: &[Entry]) -> bool {
+    if entries.len() <= 16 {
+        return entries.iter().enumerate().any(|(i, a)| {
+            a.key
+                .as_str()
+                .is_some_and(|k| entries[..i].iter().any(|b| b.key.as_str() == Some(k)))
+        });
+    }
+    let mut seen = HashSet::with_capacity(entries.len());
+    entries
+        .iter()
+        .filter_map(|e| e.key.as_str())
+        .any(|k| !seen.insert(k))
 }
 
 fn is_merge_key(key: &Node) -> bool {
