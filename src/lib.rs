@@ -7,7 +7,8 @@
 //! 2. [`syntax`]: YAML to a tree whose nodes know their spans;
 //! 3. [`model`]: the tree to one typed PolicyDomain model for every apiVersion;
 //! 4. [`index`] and [`graph`]: every entity by id, and the references between them;
-//! 5. [`checks`]: one small unit per rule family, producing [`diagnostics`];
+//! 5. [`checks`]: one small unit per rule family, producing [`diagnostics`] ([`rego`] parses
+//!    and compile-checks the embedded Rego);
 //! 6. [`render`]: diagnostics as text for people or JSON for machines.
 //!
 //! [`workspace`] runs the stages in order. The library returns data and never prints.
@@ -15,10 +16,12 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod checks;
+pub mod config;
 pub mod diagnostics;
 pub mod graph;
 pub mod index;
 pub mod model;
+pub mod rego;
 pub mod render;
 pub mod sources;
 pub mod syntax;

@@ -11,17 +11,27 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::checks::{self, Context};
+use crate::config::{self, Config};
 use crate::diagnostics::{self, Code, Counts, Diagnostic};
 use crate::graph::Graph;
 use crate::index::Index;
 use crate::model::{self, Domain, LoweredDocument, rego_files};
+use crate::rego::RegoVersion;
 use crate::sources::{self, DiscoverError, FileId, Input, Location, SourceFile, SourceMap, Span};
 use crate::syntax;
+
+/// Choices made on the command line, which win over `pdc.toml`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    pub rego_version: Option<RegoVersion>,
+}
 
 /// Everything read from a set of paths.
 #[derive(Debug, Default)]
 pub struct Workspace {
     pub sources: SourceMap,
+    /// `pdc.toml`, or the defaults.
+    pub config: Config,
     pub domains: Vec<Domain>,
     /// Names of domains whose document a syntax error cut short.
     pub broken_domains: Vec<String>,
@@ -43,6 +53,7 @@ struct FileOutcome {
 /// Reads, parses and lowers the YAML files under `paths` (relative to `cwd`).
 pub fn load(paths: &[PathBuf], cwd: &Path) -> Result<Workspace, DiscoverError> {
     let (inputs, walk_problems) = sources::discover(paths, cwd)?;
+    let config_path = config::find(paths, cwd);
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .enumerate()
@@ -103,6 +114,31 @@ pub fn load(paths: &[PathBuf], cwd: &Path) -> Result<Workspace, DiscoverError> {
                 .with_label("empty")
                 .with_help("a PolicyDomain starts with `apiVersion: iamlite.manetu.io/...` and `kind: PolicyDomain`"),
             );
+        }
+    }
+    if let Some(path) = config_path {
+        let name = sources::display_path(path.strip_prefix(cwd).unwrap_or(&path));
+        match sources::read_text(&path) {
+            Ok(text) => {
+                let file = workspace
+                    .sources
+                    .add(SourceFile::new(name, Some(path), text));
+                match config::parse(&workspace.sources.get(file).text, file) {
+                    Ok(config) => workspace.config = config,
+                    Err(diagnostic) => workspace.diagnostics.push(diagnostic),
+                }
+            }
+            Err(message) => {
+                let file =
+                    workspace
+                        .sources
+                        .add(SourceFile::new(name.clone(), Some(path), String::new()));
+                workspace.diagnostics.push(Diagnostic::new(
+                    Code::InvalidConfig,
+                    Location::file(file),
+                    format!("cannot read `{name}`: {message}"),
+                ));
+            }
         }
     }
     for problem in walk_problems {
@@ -175,7 +211,7 @@ pub struct Report {
 }
 
 /// Runs every cross-domain check over a loaded workspace.
-pub fn analyze(workspace: &Workspace) -> Vec<Diagnostic> {
+pub fn analyze(workspace: &Workspace, options: &Options) -> Vec<Diagnostic> {
     let index = Index::build(&workspace.domains, &workspace.broken_domains);
     let graph = Graph::build(&index);
     let context = Context {
@@ -183,14 +219,18 @@ pub fn analyze(workspace: &Workspace) -> Vec<Diagnostic> {
         domains: &workspace.domains,
         index: &index,
         graph: &graph,
+        rego_version: options
+            .rego_version
+            .or(workspace.config.rego.version)
+            .unwrap_or_default(),
     };
     checks::run(&context)
 }
 
 /// Loads and checks the PolicyDomains under `paths`.
-pub fn check(paths: &[PathBuf], cwd: &Path) -> Result<Report, DiscoverError> {
+pub fn check(paths: &[PathBuf], cwd: &Path, options: &Options) -> Result<Report, DiscoverError> {
     let mut workspace = load(paths, cwd)?;
-    let mut found = analyze(&workspace);
+    let mut found = analyze(&workspace, options);
     let mut diagnostics = std::mem::take(&mut workspace.diagnostics);
     diagnostics.append(&mut found);
     diagnostics::sort_and_dedup(&mut diagnostics, &workspace.sources);

@@ -16,6 +16,7 @@ use crate::diagnostics::Diagnostic;
 use crate::graph::Graph;
 use crate::index::{EntityId, Index};
 use crate::model::{Domain, Meta};
+use crate::rego::RegoVersion;
 use crate::sources::{Location, SourceMap, Span};
 
 /// What every check can read.
@@ -24,6 +25,8 @@ pub struct Context<'a> {
     pub domains: &'a [Domain],
     pub index: &'a Index<'a>,
     pub graph: &'a Graph,
+    /// The Rego syntax modules are read in.
+    pub rego_version: RegoVersion,
 }
 
 impl Context<'_> {
@@ -58,6 +61,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("cycles", cycles::check),
     ("selectors", selectors::check),
     ("annotations", annotations::check),
+    ("rego", crate::rego::check),
 ];
 
 /// Runs every check (in parallel) and returns their findings, unsorted.

@@ -10,7 +10,10 @@ pub fn run(args: &CheckArgs) -> Outcome {
         Err(e) => return fail(&format!("cannot read the current directory: {e}")),
     };
     let paths = paths_or_default(&args.paths);
-    let report = match workspace::check(&paths, &cwd) {
+    let options = workspace::Options {
+        rego_version: args.rego_version.map(Into::into),
+    };
+    let report = match workspace::check(&paths, &cwd, &options) {
         Ok(report) => report,
         Err(e) => return fail(&e.to_string()),
     };

@@ -56,6 +56,27 @@ pub struct CheckArgs {
     /// When to use colours in human output
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Rego syntax of the modules [default: `[rego] version` in pdc.toml, else v0]
+    #[arg(long, value_enum)]
+    pub rego_version: Option<RegoVersionArg>,
+}
+
+/// Rego syntax version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RegoVersionArg {
+    /// Rego v0, the incumbent's default (`--v0-compatible`)
+    V0,
+    /// Rego v1 (OPA 1.0 syntax: `if` and `contains` required)
+    V1,
+}
+
+impl From<RegoVersionArg> for pdc::rego::RegoVersion {
+    fn from(arg: RegoVersionArg) -> Self {
+        match arg {
+            RegoVersionArg::V0 => pdc::rego::RegoVersion::V0,
+            RegoVersionArg::V1 => pdc::rego::RegoVersion::V1,
+        }
+    }
 }
 
 /// How a run ended, as an exit code.

@@ -116,6 +116,9 @@ registry! {
     RegoFileFromCwd = "PD155", "rego-file-from-cwd", File, Warning,
         "A `rego_filename` was found only relative to the current directory, not to the YAML file.",
         "rego file `test/utils.rego` was found relative to the current directory, not to the YAML file";
+    InvalidConfig = "PD156", "invalid-config", File, Error,
+        "`pdc.toml` cannot be read or has unknown or mistyped settings.",
+        "invalid `pdc.toml`: unknown field `versoin`";
     MissingMetadata = "PD201", "missing-metadata", Schema, Error,
         "A PolicyDomain without a `metadata` section.",
         "missing `metadata` section";
@@ -215,6 +218,33 @@ registry! {
     EmptyAnnotationName = "PD704", "empty-annotation-name", Annotation, Warning,
         "An annotation without a name.",
         "annotation has no `name`";
+    RegoSyntax = "PD801", "rego-syntax", Rego, Error,
+        "Rego that does not parse.",
+        "invalid Rego in policy `mrn:iam:policy:read`: expecting `package`";
+    RegoUndefinedFunction = "PD802", "undefined-function", Rego, Error,
+        "A call to a function that is neither built in nor defined by the module or its library dependencies.",
+        "undefined function `helpers.match_any` in policy `mrn:iam:policy:read`";
+    RegoUnsafeVariable = "PD803", "unsafe-variable", Rego, Error,
+        "A variable used before anything binds it.",
+        "use of undefined variable `x` is unsafe in policy `mrn:iam:policy:read`";
+    RegoCompile = "PD804", "rego-compile", Rego, Error,
+        "Rego that parses but does not compile (for example a function defined with different arities).",
+        "data.authz.f was previously defined with 1 arguments";
+    PolicyPackage = "PD811", "policy-package", Rego, Warning,
+        "A policy whose Rego is not `package authz`, which the engine never evaluates.",
+        "policy `mrn:iam:policy:read` declares `package main`, not `package authz`";
+    PolicyWithoutAllow = "PD812", "policy-without-allow", Rego, Warning,
+        "A policy that does not define `allow`.",
+        "policy `mrn:iam:policy:read` does not define `allow`";
+    MapperConvention = "PD813", "mapper-convention", Rego, Warning,
+        "A mapper that is not `package mapper` or does not define `porc`.",
+        "mapper `default` does not define `porc`";
+    LibraryPackageAuthz = "PD814", "library-package-authz", Rego, Warning,
+        "A library in `package authz`, which is reserved for policies.",
+        "library `mrn:iam:library:utils` declares `package authz`";
+    DuplicateLibraryPackage = "PD815", "duplicate-library-package", Rego, Warning,
+        "Two libraries declare the same package.",
+        "libraries `a` and `b` both declare `package utils`";
 }
 
 impl Code {

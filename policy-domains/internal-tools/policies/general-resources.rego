@@ -1,0 +1,9 @@
+package authz
+
+import data.platform.helpers
+
+default allow = false
+
+allow {
+	helpers.authenticated
+}

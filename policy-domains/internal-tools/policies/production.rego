@@ -1,0 +1,13 @@
+package authz
+
+import data.internal_tools.tooling
+
+default allow = false
+
+allow {
+	tooling.read_request
+}
+
+allow {
+	tooling.production_change_allowed
+}

@@ -1,0 +1,727 @@
+//! Rego: parse and compile-check the Rego of every policy, library and mapper, in Rust.
+//!
+//! The runtime compiles a policy together with its library dependencies (transitively,
+//! across domains); a library only sees its own dependencies; a mapper is compiled alone.
+//! pdc does the same: every module is parsed and analysed once (in parallel), its calls are
+//! collected, and each call is resolved against the functions of the module's own library
+//! closure. Errors are located at the line and column inside the YAML block scalar, or inside
+//! the `.rego` file for `rego_filename`.
+//!
+//! Parsing and safety analysis come from the `regorus` crate; resolving calls against
+//! dependencies, and the conventions (`package authz` and `allow` for policies, `package mapper`
+//! and `porc` for mappers, unique library packages), are pdc's own.
+
+mod builtins;
+mod placement;
+mod summary;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::checks::Context;
+use crate::diagnostics::{Code, Diagnostic, suggest};
+use crate::index::{EntityId, Resolution};
+use crate::model::{Rego, Section};
+pub use placement::Placement;
+use summary::{RegoPos, Summary};
+
+/// The Rego syntax modules are written in. v0 is the incumbent's default (`--v0-compatible`);
+/// a module with `import rego.v1` is read as v1 either way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegoVersion {
+    #[default]
+    V0,
+    V1,
+}
+
+impl RegoVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegoVersion::V0 => "v0",
+            RegoVersion::V1 => "v1",
+        }
+    }
+}
+
+/// One piece of Rego: whose it is and where its text lives.
+struct Unit<'a> {
+    entity: EntityId,
+    text: &'a str,
+    placement: Placement,
+    /// Name given to the parser, to tell this module's errors from its dependencies'.
+    path: String,
+}
+
+/// An error reported by the Rego parser or analyser, in Rego coordinates.
+#[derive(Clone, Debug)]
+struct RegoError {
+    path: String,
+    pos: RegoPos,
+    message: String,
+}
+
+/// What analysing one module alone found.
+struct Analysis {
+    summary: Option<Summary>,
+    parse_error: Option<RegoError>,
+    analyzer_error: Option<RegoError>,
+}
+
+/// Runs every Rego check.
+pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let units = collect_units(cx);
+    let version = cx.rego_version;
+    let analyses: Vec<Analysis> = units
+        .par_iter()
+        .map(|u| analyze(u.text, &u.path, version))
+        .collect();
+    let by_entity: HashMap<EntityId, usize> = units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.entity, i))
+        .collect();
+    let closures: Vec<Closure> = (0..units.len())
+        .map(|i| closure(cx, &units, &by_entity, i))
+        .collect();
+
+    // Who defines each function, and which libraries declare each package.
+    let mut providers: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, analysis) in analyses.iter().enumerate() {
+        if units[i].entity.section != Section::Library {
+            continue;
+        }
+        if let Some(summary) = &analysis.summary {
+            for function in &summary.functions {
+                providers.entry(function).or_default().push(i);
+            }
+        }
+    }
+
+    let per_unit: Vec<Vec<Diagnostic>> = (0..units.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut found = Vec::new();
+            let unit = &units[i];
+            let analysis = &analyses[i];
+            if let Some(error) = &analysis.parse_error {
+                found.push(parse_diagnostic(cx, unit, error, version));
+                return found;
+            }
+            if let Some(error) =
+                confirmed_analyzer_error(&units, &analyses, &closures[i], i, version)
+            {
+                found.push(analyzer_diagnostic(cx, unit, &error));
+            }
+            if let Some(summary) = &analysis.summary {
+                if closures[i].complete {
+                    undefined_functions(
+                        cx,
+                        &units,
+                        &analyses,
+                        &closures[i],
+                        &providers,
+                        i,
+                        summary,
+                        &mut found,
+                    );
+                }
+                conventions(cx, unit, summary, &mut found);
+            }
+            found
+        })
+        .collect();
+    out.extend(per_unit.into_iter().flatten());
+    duplicate_library_packages(cx, &units, &analyses, out);
+}
+
+fn collect_units<'a>(cx: &'a Context<'_>) -> Vec<Unit<'a>> {
+    let mut units = Vec::new();
+    for (d, domain) in cx.domains.iter().enumerate() {
+        for section in [Section::Library, Section::Policy, Section::Mapper] {
+            let holders: Vec<Option<&Rego>> = match section {
+                Section::Library => domain.libraries.iter().map(|p| p.rego.as_ref()).collect(),
+                Section::Policy => domain.policies.iter().map(|p| p.rego.as_ref()).collect(),
+                _ => domain.mappers.iter().map(|m| m.rego.as_ref()).collect(),
+            };
+            for (position, rego) in holders.into_iter().enumerate() {
+                let Some(rego) = rego else {
+                    continue;
+                };
+                let entity = EntityId {
+                    domain: d as u32,
+                    section,
+                    index: position as u32,
+                };
+                if cx.domains[d]
+                    .meta(section, position)
+                    .is_none_or(|m| m.id.is_none())
+                {
+                    continue;
+                }
+                let Some((text, placement)) = placement::locate(cx.sources, domain.file, rego)
+                else {
+                    continue;
+                };
+                let path = format!("unit-{}.rego", units.len());
+                units.push(Unit {
+                    entity,
+                    text,
+                    placement,
+                    path,
+                });
+            }
+        }
+    }
+    units
+}
+
+fn engine(version: RegoVersion) -> regorus::Engine {
+    let mut engine = regorus::Engine::new();
+    engine.set_rego_v0(version == RegoVersion::V0);
+    engine.set_policy_length_config(regorus::PolicyLengthConfig {
+        max_col: std::num::NonZeroU32::new(1 << 20).expect("non-zero"),
+        max_file_bytes: std::num::NonZeroUsize::new(1 << 28).expect("non-zero"),
+        max_lines: std::num::NonZeroUsize::new(1 << 24).expect("non-zero"),
+    });
+    engine
+}
+
+/// Parses and analyses one module on its own.
+fn analyze(text: &str, path: &str, version: RegoVersion) -> Analysis {
+    let mut engine = engine(version);
+    if let Err(error) = engine.add_policy(path.to_string(), text.to_string()) {
+        return Analysis {
+            summary: None,
+            parse_error: Some(parse_error_text(&error.to_string(), path)),
+            analyzer_error: None,
+        };
+    }
+    let summary = engine.get_modules().first().map(|m| summary::summarize(m));
+    let analyzer_error = engine
+        .eval_query("true".to_string(), false)
+        .err()
+        .map(|e| parse_error_text(&e.to_string(), path));
+    Analysis {
+        summary,
+        parse_error: None,
+        analyzer_error,
+    }
+}
+
+/// Reads `--> file:line:col` and `error: message` out of the parser's rendered error.
+fn parse_error_text(text: &str, default_path: &str) -> RegoError {
+    let mut error = RegoError {
+        path: default_path.to_string(),
+        pos: RegoPos {
+            line: 1,
+            col: 1,
+            len: 1,
+        },
+        message: text.trim().to_string(),
+    };
+    if let Some(location) = text.lines().find_map(|l| l.trim().strip_prefix("--> ")) {
+        let mut parts = location.rsplitn(3, ':');
+        let col = parts.next().and_then(|c| c.trim().parse().ok());
+        let line = parts.next().and_then(|l| l.trim().parse().ok());
+        if let (Some(line), Some(col), Some(path)) = (line, col, parts.next()) {
+            error.path = path.to_string();
+            error.pos = RegoPos { line, col, len: 1 };
+        }
+    }
+    if let Some(index) = text.find("error: ") {
+        let message = text[index + "error: ".len()..].trim();
+        error.message = tidy(&message.lines().map(str::trim).collect::<Vec<_>>().join(" "));
+    }
+    error
+}
+
+/// Messages in pdc's style: one lower-case clause after another, no final period
+/// (`expecting `package` Missing package declaration.` becomes
+/// `expecting `package`; missing package declaration`).
+fn tidy(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut previous = ' ';
+    let mut chars = message.trim().trim_end_matches('.').chars().peekable();
+    while let Some(c) = chars.next() {
+        let next_upper = chars.peek().is_some_and(|n| n.is_ascii_uppercase());
+        if c == ' ' && next_upper && (previous == '`' || previous == '.') {
+            if previous == '.' {
+                out.pop();
+            }
+            out.push_str("; ");
+            if let Some(upper) = chars.next() {
+                out.push(upper.to_ascii_lowercase());
+                previous = upper;
+            }
+            continue;
+        }
+        out.push(c);
+        previous = c;
+    }
+    out
+}
+
+/// A unit's libraries, transitively: what the runtime compiles it with.
+struct Closure {
+    /// Units of the libraries, in first-visit order.
+    libraries: Vec<usize>,
+    /// Every dependency resolved to a library that has Rego.
+    complete: bool,
+}
+
+fn closure(
+    cx: &Context<'_>,
+    units: &[Unit<'_>],
+    by_entity: &HashMap<EntityId, usize>,
+    start: usize,
+) -> Closure {
+    let mut libraries = Vec::new();
+    let mut seen = HashSet::from([start]);
+    let mut complete = true;
+    let mut stack = vec![start];
+    while let Some(current) = stack.pop() {
+        let entity = units[current].entity;
+        let domain = &cx.domains[entity.domain as usize];
+        let dependencies = match entity.section {
+            Section::Library => &domain.libraries[entity.index as usize].dependencies,
+            Section::Policy => &domain.policies[entity.index as usize].dependencies,
+            _ => continue,
+        };
+        for dependency in dependencies.iter().rev() {
+            match cx
+                .index
+                .resolve(entity.domain, &dependency.value, Section::Library)
+            {
+                Resolution::Found(library) => match by_entity.get(&library) {
+                    Some(&unit) => {
+                        if seen.insert(unit) {
+                            libraries.push(unit);
+                            stack.push(unit);
+                        }
+                    }
+                    None => complete = false,
+                },
+                _ => complete = false,
+            }
+        }
+    }
+    Closure {
+        libraries,
+        complete,
+    }
+}
+
+/// An analyser error seen alone is confirmed by compiling the module with its libraries, the
+/// way the runtime does, since a call into a library can bind variables the module alone cannot.
+fn confirmed_analyzer_error(
+    units: &[Unit<'_>],
+    analyses: &[Analysis],
+    closure: &Closure,
+    unit: usize,
+    version: RegoVersion,
+) -> Option<RegoError> {
+    let alone = analyses[unit].analyzer_error.as_ref()?;
+    if closure.libraries.is_empty() {
+        return Some(alone.clone());
+    }
+    let mut engine = engine(version);
+    for &library in &closure.libraries {
+        if analyses[library].parse_error.is_some() {
+            return None;
+        }
+        engine
+            .add_policy(units[library].path.clone(), units[library].text.to_string())
+            .ok()?;
+    }
+    engine
+        .add_policy(units[unit].path.clone(), units[unit].text.to_string())
+        .ok()?;
+    let error = engine.eval_query("true".to_string(), false).err()?;
+    let error = parse_error_text(&error.to_string(), &units[unit].path);
+    (error.path == units[unit].path).then_some(error)
+}
+
+fn what(cx: &Context<'_>, entity: EntityId) -> String {
+    let meta = cx.meta(entity);
+    format!("{} `{}`", entity.section.noun(), meta.id().unwrap_or("?"))
+}
+
+fn parse_diagnostic(
+    cx: &Context<'_>,
+    unit: &Unit<'_>,
+    error: &RegoError,
+    version: RegoVersion,
+) -> Diagnostic {
+    let other = match version {
+        RegoVersion::V0 => RegoVersion::V1,
+        RegoVersion::V1 => RegoVersion::V0,
+    };
+    let help = if analyze(unit.text, &unit.path, other).parse_error.is_none() {
+        match version {
+            RegoVersion::V0 => "this module is written in Rego v1 syntax (`if`, `contains`): add `import rego.v1` after its `package` line, or check with `--rego-version v1`".to_string(),
+            RegoVersion::V1 => "this module is written in Rego v0 syntax (rule bodies without `if`), but pdc reads Rego v1 here (`--rego-version` or `pdc.toml`): add `if` before rule bodies, or check with `--rego-version v0`".to_string(),
+        }
+    } else {
+        format!(
+            "the runtime rejects Rego it cannot parse (checked as Rego {})",
+            version.as_str()
+        )
+    };
+    rego_diagnostic(
+        cx,
+        unit,
+        error,
+        Code::RegoSyntax,
+        format!(
+            "invalid Rego in {}: {}",
+            what(cx, unit.entity),
+            error.message
+        ),
+    )
+    .with_help(help)
+}
+
+fn analyzer_diagnostic(cx: &Context<'_>, unit: &Unit<'_>, error: &RegoError) -> Diagnostic {
+    let unsafe_variable = error.message.contains("is unsafe");
+    let (code, help) = if unsafe_variable {
+        (
+            Code::RegoUnsafeVariable,
+            "bind the variable before using it, for example with `x := input.x` or `some x in input.items`",
+        )
+    } else {
+        (
+            Code::RegoCompile,
+            "the runtime refuses to compile this module",
+        )
+    };
+    rego_diagnostic(
+        cx,
+        unit,
+        error,
+        code,
+        format!("{} in {}", error.message, what(cx, unit.entity)),
+    )
+    .with_help(help)
+}
+
+/// A diagnostic at a place in a unit's Rego, with the entity's id as context when the Rego
+/// lives in a separate file.
+fn rego_diagnostic(
+    cx: &Context<'_>,
+    unit: &Unit<'_>,
+    error: &RegoError,
+    code: Code,
+    message: String,
+) -> Diagnostic {
+    let (location, exact) = unit.placement.location(cx.sources, error.pos);
+    let label = if exact {
+        error.message.clone()
+    } else {
+        format!(
+            "{} (line {}, column {} of the Rego)",
+            error.message, error.pos.line, error.pos.col
+        )
+    };
+    let mut diagnostic = Diagnostic::new(code, location, message).with_label(label);
+    if let Placement::File {
+        reference, yaml, ..
+    } = &unit.placement
+    {
+        diagnostic = diagnostic.with_related(
+            crate::sources::Location::new(*yaml, *reference),
+            format!("Rego of {} comes from this file", what(cx, unit.entity)),
+        );
+    }
+    diagnostic
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the per-unit facts computed by `check`"
+)]
+fn undefined_functions(
+    cx: &Context<'_>,
+    units: &[Unit<'_>],
+    analyses: &[Analysis],
+    closure: &Closure,
+    providers: &HashMap<&str, Vec<usize>>,
+    unit: usize,
+    summary: &Summary,
+    out: &mut Vec<Diagnostic>,
+) {
+    let in_scope: HashSet<usize> = closure.libraries.iter().copied().chain([unit]).collect();
+    let defined = |path: &str| -> bool {
+        summary.functions.contains(path)
+            || providers
+                .get(path)
+                .is_some_and(|ps| ps.iter().any(|p| in_scope.contains(p)))
+    };
+    let mut reported = HashSet::new();
+    for call in &summary.calls {
+        let name = call.name.as_str();
+        let Some(full) = full_path(summary, name) else {
+            continue;
+        };
+        if builtins::is_builtin(name) || defined(&full) || !reported.insert(name) {
+            continue;
+        }
+        let elsewhere = providers.get(full.as_str()).and_then(|ps| ps.first());
+        let help = match elsewhere {
+            Some(&library) => {
+                let library = units[library].entity;
+                let reference = if library.domain == units[unit].entity.domain {
+                    cx.meta(library).id().unwrap_or("?").to_string()
+                } else {
+                    cx.qualified(library)
+                };
+                Some(format!(
+                    "`{full}` is defined by library `{}`, which {} does not depend on: add `{reference}` to its `dependencies`",
+                    cx.qualified(library),
+                    what(cx, units[unit].entity)
+                ))
+            }
+            None => {
+                let mut candidates: Vec<String> =
+                    builtins::names().into_iter().map(str::to_string).collect();
+                for &library in &closure.libraries {
+                    if let Some(s) = &analyses[library].summary {
+                        candidates.extend(s.functions.iter().cloned());
+                    }
+                }
+                candidates.extend(summary.functions.iter().cloned());
+                suggest::did_you_mean(&full, candidates.iter().map(String::as_str))
+                    .or_else(|| suggest::did_you_mean(name, candidates.iter().map(String::as_str)))
+            }
+        };
+        let error = RegoError {
+            path: units[unit].path.clone(),
+            pos: call.pos,
+            message: "not built in, and not defined here or in a dependency".to_string(),
+        };
+        out.push(
+            rego_diagnostic(
+                cx,
+                &units[unit],
+                &error,
+                Code::RegoUndefinedFunction,
+                format!(
+                    "undefined function `{name}` in {}",
+                    what(cx, units[unit].entity)
+                ),
+            )
+            .with_optional_help(help.or_else(|| {
+                Some(
+                    "define the function in this module or in a library listed in `dependencies`"
+                        .to_string(),
+                )
+            })),
+        );
+    }
+}
+
+/// The `data.` path a call refers to, or `None` when it cannot be known statically.
+fn full_path(summary: &Summary, name: &str) -> Option<String> {
+    let (first, rest) = match name.split_once('.') {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (name, None),
+    };
+    if first == "input" {
+        return None;
+    }
+    if first == "data" {
+        return Some(name.to_string());
+    }
+    if let Some(imported) = summary.imports.get(first) {
+        return Some(match rest {
+            Some(rest) => format!("{imported}.{rest}"),
+            None => imported.clone(),
+        });
+    }
+    Some(format!("{}.{name}", summary.package))
+}
+
+fn conventions(cx: &Context<'_>, unit: &Unit<'_>, summary: &Summary, out: &mut Vec<Diagnostic>) {
+    let pos = summary.package_pos.unwrap_or(RegoPos {
+        line: 1,
+        col: 1,
+        len: 1,
+    });
+    let at = |message: &str| RegoError {
+        path: unit.path.clone(),
+        pos,
+        message: message.to_string(),
+    };
+    let who = what(cx, unit.entity);
+    let package = summary
+        .package
+        .strip_prefix("data.")
+        .unwrap_or(&summary.package);
+    match unit.entity.section {
+        Section::Policy => {
+            if package != "authz" {
+                out.push(
+                    rego_diagnostic(cx, unit, &at("not `package authz`"), Code::PolicyPackage, format!("{who} declares `package {package}`, not `package authz`"))
+                        .with_help("the engine evaluates `data.authz.allow`; a policy in another package is never consulted"),
+                );
+            } else if !summary.rules.contains("allow") {
+                out.push(
+                    rego_diagnostic(cx, unit, &at("no `allow` rule in this package"), Code::PolicyWithoutAllow, format!("{who} does not define `allow`"))
+                        .with_help("define `allow` (for example `default allow = false` and the rules that grant access); without it every request is denied"),
+                );
+            }
+        }
+        Section::Mapper => {
+            if package != "mapper" {
+                out.push(
+                    rego_diagnostic(cx, unit, &at("not `package mapper`"), Code::MapperConvention, format!("{who} declares `package {package}`, not `package mapper`"))
+                        .with_help("the engine evaluates `data.mapper.porc` to build the request"),
+                );
+            } else if !summary.rules.contains("porc") {
+                out.push(
+                    rego_diagnostic(cx, unit, &at("no `porc` rule in this package"), Code::MapperConvention, format!("{who} does not define `porc`"))
+                        .with_help("a mapper must produce `porc` (principal, operation, resource, context) from its input"),
+                );
+            }
+        }
+        Section::Library if package == "authz" => out.push(
+            rego_diagnostic(cx, unit, &at("`package authz` is for policies"), Code::LibraryPackageAuthz, format!("{who} declares `package authz`"))
+                .with_help("give the library its own package (such as `package helpers`) and import it from policies; in `authz` its rules mix with every policy's"),
+        ),
+        _ => {}
+    }
+}
+
+fn duplicate_library_packages(
+    cx: &Context<'_>,
+    units: &[Unit<'_>],
+    analyses: &[Analysis],
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut by_package: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, analysis) in analyses.iter().enumerate() {
+        if units[i].entity.section != Section::Library {
+            continue;
+        }
+        if let Some(summary) = &analysis.summary {
+            by_package
+                .entry(summary.package.as_str())
+                .or_default()
+                .push(i);
+        }
+    }
+    for (package, libraries) in by_package {
+        let Some((&first, rest)) = libraries.split_first() else {
+            continue;
+        };
+        let package = package.strip_prefix("data.").unwrap_or(package);
+        let pos = |i: usize| {
+            analyses[i]
+                .summary
+                .as_ref()
+                .and_then(|s| s.package_pos)
+                .unwrap_or(RegoPos {
+                    line: 1,
+                    col: 1,
+                    len: 1,
+                })
+        };
+        for &library in rest {
+            let error = RegoError {
+                path: units[library].path.clone(),
+                pos: pos(library),
+                message: "package declared again here".to_string(),
+            };
+            let (first_location, _) = units[first].placement.location(cx.sources, pos(first));
+            out.push(
+                rego_diagnostic(cx, &units[library], &error, Code::DuplicateLibraryPackage, format!("libraries {} and {} both declare `package {package}`", what(cx, units[first].entity), what(cx, units[library].entity)))
+                    .with_related(first_location, format!("{} declares it here", what(cx, units[first].entity)))
+                    .with_help("give each library its own package; when a policy depends on both, their rules merge and can conflict"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_tidied_into_clauses() {
+        assert_eq!(
+            tidy("expecting `package` Missing package declaration."),
+            "expecting `package`; missing package declaration"
+        );
+        assert_eq!(
+            tidy("use of undefined variable `x` is unsafe"),
+            "use of undefined variable `x` is unsafe"
+        );
+        assert_eq!(tidy("First. Second."), "First; second");
+    }
+
+    #[test]
+    fn error_positions_are_read_from_the_rendering() {
+        let error = parse_error_text(
+            "\n--> unit-3.rego:4:7\n  |\n4 | x\n  |   ^\nerror: something odd",
+            "fallback",
+        );
+        assert_eq!(error.path, "unit-3.rego");
+        assert_eq!((error.pos.line, error.pos.col), (4, 7));
+        assert_eq!(error.message, "something odd");
+    }
+
+    #[test]
+    fn calls_resolve_through_imports_and_the_package() {
+        let summary = Summary {
+            package: "data.authz".into(),
+            imports: [("h".to_string(), "data.platform.helpers".to_string())].into(),
+            ..Summary::default()
+        };
+        assert_eq!(
+            full_path(&summary, "h.has_role").as_deref(),
+            Some("data.platform.helpers.has_role")
+        );
+        assert_eq!(
+            full_path(&summary, "local").as_deref(),
+            Some("data.authz.local")
+        );
+        assert_eq!(full_path(&summary, "data.x.f").as_deref(), Some("data.x.f"));
+        assert_eq!(full_path(&summary, "input.f"), None);
+    }
+
+    #[test]
+    fn analysis_finds_syntax_and_safety_errors() {
+        let bad = analyze("bad rego", "u.rego", RegoVersion::V0);
+        assert!(bad.parse_error.is_some());
+        let unsafe_var = analyze(
+            "package authz\nallow {\n  x == 1\n}\n",
+            "u.rego",
+            RegoVersion::V0,
+        );
+        let error = unsafe_var.analyzer_error.expect("x is unsafe");
+        assert_eq!((error.pos.line, error.pos.col), (3, 3));
+        let v1_in_v0 = analyze(
+            "package authz\nimport rego.v1\nallow if { input.x == 1 }\n",
+            "u.rego",
+            RegoVersion::V0,
+        );
+        assert!(v1_in_v0.parse_error.is_none() && v1_in_v0.analyzer_error.is_none());
+        let summary = v1_in_v0.summary.unwrap();
+        assert!(summary.rules.contains("allow"));
+    }
+
+    #[test]
+    fn summaries_list_functions_and_calls() {
+        let analysis = analyze(
+            "package lib\nimport data.other\nf(x) { other.g(x) }\nallow { f(input.a); count(input.b) > 1 }\n",
+            "u.rego",
+            RegoVersion::V0,
+        );
+        let summary = analysis.summary.unwrap();
+        assert!(summary.functions.contains("data.lib.f"));
+        let calls: Vec<&str> = summary.calls.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(calls, ["other.g", "f", "count"]);
+    }
+}
