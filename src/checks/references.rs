@@ -59,7 +59,34 @@ fn resolve(
         return;
     }
     match cx.index.resolve(d as u32, text, reference.target) {
-        Resolution::Found(_) | Resolution::BrokenDomain => {}
+        Resolution::Found(found) => {
+            let runtime_resolves_domains = reference.field == "dependencies" || reference.owner_section == Section::Operation;
+            if text.contains('/') && !runtime_resolves_domains {
+                let bare = cx.meta(found).id().unwrap_or("?");
+                let help = if found.domain as usize == d {
+                    format!("write the bare MRN `{bare}`")
+                } else {
+                    format!(
+                        "the runtime looks this field up by bare MRN and the validator only accepts bare MRNs of the same domain, so define the {target} in domain `{}`",
+                        cx.domains[d].name.value
+                    )
+                };
+                out.push(
+                    Diagnostic::new(
+                        Code::QualifiedReferenceUnsupported,
+                        at,
+                        format!(
+                            "the runtime cannot resolve `{text}` in the `{}` of {}",
+                            reference.field,
+                            owner_text(reference)
+                        ),
+                    )
+                    .with_label("`domain/` is only understood in `dependencies` and operation `policy`")
+                    .with_help(help),
+                );
+            }
+        }
+        Resolution::BrokenDomain => {}
         Resolution::Malformed => out.push(
             Diagnostic::new(
                 Code::MalformedReference,

@@ -24,6 +24,72 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .map(|(d, domain)| check_domain(cx, d, domain))
         .collect();
     out.extend(per_domain.into_iter().flatten());
+    across_domains(cx, out);
+}
+
+/// The runtime matches an operation against every domain and treats a match in more than
+/// one as unknown: a catch-all, or the same selector in two domains, makes requests ambiguous.
+fn across_domains(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mut first_with_selector: HashMap<&str, (usize, &Meta, &Text)> = HashMap::new();
+    let with_operations: Vec<usize> = (0..cx.domains.len())
+        .filter(|&d| !cx.domains[d].operations.is_empty())
+        .collect();
+    for (d, domain) in cx.domains.iter().enumerate() {
+        for operation in &domain.operations {
+            for selector in &operation.selectors {
+                let catch_all = compile(&selector.value).is_ok_and(|hir| matches_everything(&hir));
+                if catch_all {
+                    let others: Vec<&str> = with_operations
+                        .iter()
+                        .filter(|&&o| o != d && cx.domains[o].name.value != domain.name.value)
+                        .map(|&o| cx.domains[o].name.value.as_str())
+                        .collect();
+                    if let Some(first) = others.first() {
+                        let list = others.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                        out.push(
+                            Diagnostic::new(
+                                Code::AmbiguousAcrossDomains,
+                                cx.at(d, selector.span),
+                                format!(
+                                    "selector `{}` of operation `{}` in domain `{}` also matches every operation of {}",
+                                    selector.value,
+                                    operation.meta.id().unwrap_or("?"),
+                                    domain.name.value,
+                                    if others.len() == 1 { format!("domain `{first}`") } else { format!("domains {list}") }
+                                ),
+                            )
+                            .with_label("matches operations of other domains too")
+                            .with_help("operations are matched across all loaded domains and a request that matches two is treated as unknown (denied); scope the catch-all to this domain's services, such as `payments:.*`"),
+                        );
+                    }
+                    continue;
+                }
+                match first_with_selector.get(selector.value.as_str()) {
+                    Some(&(o, other, first)) if cx.domains[o].name.value != domain.name.value => out.push(
+                        Diagnostic::new(
+                            Code::AmbiguousAcrossDomains,
+                            cx.at(d, selector.span),
+                            format!(
+                                "selector `{}` of operation `{}` in domain `{}` is also a selector of operation `{}` in domain `{}`",
+                                selector.value,
+                                operation.meta.id().unwrap_or("?"),
+                                domain.name.value,
+                                other.id().unwrap_or("?"),
+                                cx.domains[o].name.value
+                            ),
+                        )
+                        .with_label("also matched by another domain")
+                        .with_related(cx.at(o, first.span), "the same selector in another domain")
+                        .with_help("a request that matches operations in two domains is treated as unknown (denied); keep each operation in one domain"),
+                    ),
+                    Some(_) => {}
+                    None => {
+                        first_with_selector.insert(&selector.value, (d, &operation.meta, selector));
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn check_domain(cx: &Context<'_>, d: usize, domain: &Domain) -> Vec<Diagnostic> {

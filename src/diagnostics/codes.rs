@@ -191,6 +191,9 @@ registry! {
     MissingReference = "PD404", "missing-reference", Reference, Warning,
         "A reference field the format documents as required is missing or empty.",
         "role `mrn:iam:role:x` has no `policy`";
+    QualifiedReferenceUnsupported = "PD405", "qualified-reference-unsupported", Reference, Error,
+        "A `domain/mrn` reference in a field the runtime looks up by bare MRN (only `dependencies` and operation `policy` understand `domain/`).",
+        "the runtime cannot resolve `billing/mrn:iam:policy:read` in a role's `policy`";
     DependencyCycle = "PD501", "dependency-cycle", Cycle, Error,
         "Policy libraries depend on each other in a cycle.",
         "library dependency cycle: `a/lib1` → `a/lib2` → `a/lib1`";
@@ -206,6 +209,9 @@ registry! {
     ShadowedSelector = "PD604", "shadowed-selector", Selector, Warning,
         "A selector that an earlier entry already has, so it never decides a match here.",
         "selector `api:.*` of operation `b` is already a selector of operation `a`";
+    AmbiguousAcrossDomains = "PD605", "ambiguous-across-domains", Selector, Warning,
+        "An operation selector that also matches operations of another domain; the runtime treats a request matching two domains as unknown and denies it.",
+        "selector `.*` of operation `all` in domain `a` also matches every operation of domain `b`";
     InvalidAnnotationJson = "PD701", "invalid-annotation-json", Annotation, Warning,
         "A v1alpha3/v1alpha4 annotation value that is not JSON; the runtime silently uses the raw string.",
         "annotation `tier` is not valid JSON";

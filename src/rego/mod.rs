@@ -636,7 +636,7 @@ fn duplicate_library_packages(
             };
             let (first_location, _) = units[first].placement.location(cx.sources, pos(first));
             out.push(
-                rego_diagnostic(cx, &units[library], &error, Code::DuplicateLibraryPackage, format!("libraries {} and {} both declare `package {package}`", what(cx, units[first].entity), what(cx, units[library].entity)))
+                rego_diagnostic(cx, &units[library], &error, Code::DuplicateLibraryPackage, format!("libraries `{}` and `{}` both declare `package {package}`", cx.qualified(units[first].entity), cx.qualified(units[library].entity)))
                     .with_related(first_location, format!("{} declares it here", what(cx, units[first].entity)))
                     .with_help("give each library its own package; when a policy depends on both, their rules merge and can conflict"),
             );
