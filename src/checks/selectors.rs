@@ -45,7 +45,11 @@ fn across_domains(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         .map(|&o| cx.domains[o].name.value.as_str())
                         .collect();
                     if let Some(first) = others.first() {
-                        let list = others.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                        let list = others
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ");
                         out.push(
                             Diagnostic::new(
                                 Code::AmbiguousAcrossDomains,
@@ -59,7 +63,7 @@ fn across_domains(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                                 ),
                             )
                             .with_label("matches operations of other domains too")
-                            .with_help("operations are matched across all loaded domains and a request that matches two is treated as unknown (denied); scope the catch-all to this domain's services, such as `payments:.*`"),
+                            .with_help(format!("operations are matched across all loaded domains and a request that matches two is treated as unknown (denied); scope the catch-all to this domain's services, such as `{}:.*`", domain.name.value)),
                         );
                     }
                     continue;

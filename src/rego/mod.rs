@@ -199,6 +199,15 @@ fn analyze(text: &str, path: &str, version: RegoVersion) -> Analysis {
             analyzer_error: None,
         };
     }
+    if version == RegoVersion::V0 {
+        if let Some(error) = keyword_without_import(text, path) {
+            return Analysis {
+                summary: None,
+                parse_error: Some(error),
+                analyzer_error: None,
+            };
+        }
+    }
     let summary = engine.get_modules().first().map(|m| summary::summarize(m));
     let analyzer_error = engine
         .eval_query("true".to_string(), false)
@@ -209,6 +218,57 @@ fn analyze(text: &str, path: &str, version: RegoVersion) -> Analysis {
         parse_error: None,
         analyzer_error,
     }
+}
+
+/// Rego v1 keywords used in a v0 module that does not import them. OPA's v0 parser rejects
+/// them; the parser pdc uses reads them as plain identifiers, so pdc looks for them itself.
+fn keyword_without_import(text: &str, path: &str) -> Option<RegoError> {
+    use regorus::unstable::{Lexer, Source, TokenKind};
+    let source = Source::from_contents(path.to_string(), text.to_string()).ok()?;
+    let mut lexer = Lexer::new(&source);
+    let mut tokens = Vec::new();
+    loop {
+        let token = lexer.next_token().ok()?;
+        if matches!(token.0, TokenKind::Eof) {
+            break;
+        }
+        tokens.push(token);
+    }
+    let word = |i: usize| tokens.get(i).map(|t| t.1.text());
+    let mut imported: HashSet<&str> = HashSet::new();
+    for i in 0..tokens.len() {
+        if word(i) != Some("import") {
+            continue;
+        }
+        match (word(i + 1), word(i + 3), word(i + 5)) {
+            (Some("rego"), Some("v1"), _) => return None,
+            (Some("future"), Some("keywords"), Some(keyword)) if word(i + 4) == Some(".") => {
+                imported.insert(keyword);
+            }
+            (Some("future"), Some("keywords"), _) => return None,
+            _ => {}
+        }
+    }
+    tokens.iter().enumerate().find_map(|(i, token)| {
+        let name = token.1.text();
+        if !matches!(token.0, TokenKind::Ident) || imported.contains(name) {
+            return None;
+        }
+        let keyword = match name {
+            "if" | "every" | "in" => true,
+            "contains" => word(i + 1) != Some("("),
+            _ => false,
+        };
+        keyword.then(|| RegoError {
+            path: path.to_string(),
+            pos: RegoPos {
+                line: token.1.line,
+                col: token.1.col,
+                len: name.len() as u32,
+            },
+            message: format!("`{name}` is a keyword only with `import future.keywords.{name}` or `import rego.v1` in Rego v0"),
+        })
+    })
 }
 
 /// Reads `--> file:line:col` and `error: message` out of the parser's rendered error.
@@ -359,6 +419,12 @@ fn parse_diagnostic(
         RegoVersion::V0 => RegoVersion::V1,
         RegoVersion::V1 => RegoVersion::V0,
     };
+    if error.message.contains("is a keyword only with") {
+        let keyword = error.message.split('`').nth(1).unwrap_or("if");
+        return rego_diagnostic(cx, unit, error, Code::RegoSyntax, format!("invalid Rego in {}: {}", what(cx, unit.entity), error.message))
+            .with_label("needs an import in Rego v0")
+            .with_help(format!("add `import rego.v1` (or `import future.keywords.{keyword}`) after the `package` line; OPA's v0 parser, which the runtime uses by default, rejects the keyword otherwise"));
+    }
     let help = if analyze(unit.text, &unit.path, other).parse_error.is_none() {
         match version {
             RegoVersion::V0 => "this module is written in Rego v1 syntax (`if`, `contains`): add `import rego.v1` after its `package` line, or check with `--rego-version v1`".to_string(),

@@ -1,0 +1,7 @@
+package authz
+
+default allow = false
+
+allow {
+  clerk(input.principal)
+}
