@@ -102,7 +102,11 @@ fn domain(d: usize, per_domain: usize) -> String {
     } else {
         format!("team-{d:02}")
     };
-    let version = if d % 2 == 0 { "v1beta1" } else { "v1alpha4" };
+    let version = if d.is_multiple_of(2) {
+        "v1beta1"
+    } else {
+        "v1alpha4"
+    };
     let mut y = String::with_capacity(per_domain * 200);
     let _ = writeln!(
         y,
@@ -128,7 +132,8 @@ fn domain(d: usize, per_domain: usize) -> String {
             y,
             "    - mrn: \"mrn:iam:{name}:library:lib-{i}\"\n      name: lib-{i}\n      description: helper library {i}"
         );
-        if i > 0 {
+        // libraries form short chains of five, as helper libraries do in practice
+        if !i.is_multiple_of(5) {
             let _ = writeln!(
                 y,
                 "      dependencies:\n        - \"mrn:iam:{name}:library:lib-{}\"",

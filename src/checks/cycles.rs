@@ -61,8 +61,8 @@ fn shortest_cycle(cx: &Context<'_>, start: NodeIndex, component: &[NodeIndex]) -
                 path.reverse();
                 return path;
             }
-            if !came_from.contains_key(&next) {
-                came_from.insert(next, edge.id());
+            if let std::collections::hash_map::Entry::Vacant(slot) = came_from.entry(next) {
+                slot.insert(edge.id());
                 queue.push_back(next);
             }
         }

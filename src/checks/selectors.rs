@@ -140,6 +140,10 @@ pub fn anchored(selector: &str) -> String {
 }
 
 /// Parses a selector as the runtime would, returning its syntax tree.
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is used at once, never stored"
+)]
 pub fn compile(selector: &str) -> Result<Hir, regex_syntax::Error> {
     regex_syntax::ParserBuilder::new()
         .build()

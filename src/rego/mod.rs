@@ -199,14 +199,14 @@ fn analyze(text: &str, path: &str, version: RegoVersion) -> Analysis {
             analyzer_error: None,
         };
     }
-    if version == RegoVersion::V0 {
-        if let Some(error) = keyword_without_import(text, path) {
-            return Analysis {
-                summary: None,
-                parse_error: Some(error),
-                analyzer_error: None,
-            };
-        }
+    if version == RegoVersion::V0
+        && let Some(error) = keyword_without_import(text, path)
+    {
+        return Analysis {
+            summary: None,
+            parse_error: Some(error),
+            analyzer_error: None,
+        };
     }
     let summary = engine.get_modules().first().map(|m| summary::summarize(m));
     let analyzer_error = engine

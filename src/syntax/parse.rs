@@ -42,10 +42,7 @@ pub fn parse_stream(text: &str, file: FileId) -> ParsedStream {
     let mut parser = Parser::new_from_str_with_options(text, options);
     let mut out = ParsedStream::default();
     let mut builder = Builder::new(file, alias_budget(text.len()));
-    loop {
-        let Some(next) = parser.next_event() else {
-            break;
-        };
+    while let Some(next) = parser.next_event() {
         let failure = match next {
             Ok((event, span)) => match builder.event(event, span_of(&span)) {
                 Ok(Some(document)) => {
