@@ -9,15 +9,18 @@
 //! 4. [`index`] and [`graph`]: every entity by id, and the references between them;
 //! 5. [`checks`]: one small unit per rule family, producing [`diagnostics`] ([`rego`] parses
 //!    and compile-checks the embedded Rego);
-//! 6. [`render`]: diagnostics as text for people or JSON for machines.
+//! 6. [`render`]: diagnostics as text for people or JSON for machines;
+//! 7. [`bundle`]: the deployable domains and the compiled model of an error-free repository.
 //!
 //! [`workspace`] runs the stages in order. The library returns data and never prints.
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod bundle;
 pub mod checks;
 pub mod config;
 pub mod diagnostics;
+pub mod git;
 pub mod graph;
 pub mod index;
 pub mod model;

@@ -32,6 +32,8 @@ pub struct Workspace {
     pub sources: SourceMap,
     /// `pdc.toml`, or the defaults.
     pub config: Config,
+    /// Where each YAML file came from on disk.
+    pub origins: HashMap<FileId, rego_files::Origin>,
     pub domains: Vec<Domain>,
     /// Names of domains whose document a syntax error cut short.
     pub broken_domains: Vec<String>,
@@ -158,6 +160,7 @@ pub fn load(paths: &[PathBuf], cwd: &Path) -> Result<Workspace, DiscoverError> {
         cwd,
         &mut workspace.diagnostics,
     );
+    workspace.origins = origins;
     Ok(workspace)
 }
 
@@ -205,9 +208,24 @@ pub struct Summary {
 /// The outcome of `pdc check`: what was read and everything found, in stable order.
 #[derive(Debug)]
 pub struct Report {
-    pub sources: SourceMap,
+    pub workspace: Workspace,
     pub diagnostics: Vec<Diagnostic>,
     pub summary: Summary,
+}
+
+impl Workspace {
+    /// A domain's source file relative to its repository root (`/`-separated), the same
+    /// wherever pdc runs from.
+    pub fn relative_file(&self, file: FileId) -> String {
+        let shown = &self.sources.get(file).name;
+        let Some(origin) = self.origins.get(&file) else {
+            return shown.clone();
+        };
+        let path = std::fs::canonicalize(&origin.path).unwrap_or_else(|_| origin.path.clone());
+        let root = std::fs::canonicalize(&origin.root).unwrap_or_else(|_| origin.root.clone());
+        path.strip_prefix(&root)
+            .map_or_else(|_| shown.clone(), sources::display_path)
+    }
 }
 
 /// Runs every cross-domain check over a loaded workspace.
@@ -245,7 +263,7 @@ pub fn check(paths: &[PathBuf], cwd: &Path, options: &Options) -> Result<Report,
         notes: counts.notes,
     };
     Ok(Report {
-        sources: workspace.sources,
+        workspace,
         diagnostics,
         summary,
     })

@@ -2,33 +2,56 @@
 
 use super::{CheckArgs, Format, Outcome, emit, fail, paths_or_default, use_color};
 use pdc::render::{self, HumanOptions};
-use pdc::workspace;
+use pdc::workspace::{self, Report};
 
 pub fn run(args: &CheckArgs) -> Outcome {
-    let cwd = match std::env::current_dir() {
-        Ok(cwd) => cwd,
-        Err(e) => return fail(&format!("cannot read the current directory: {e}")),
+    let report = match load(args) {
+        Ok(report) => report,
+        Err(outcome) => return outcome,
     };
+    emit(&render_report(args, &report, None));
+    verdict(args, &report)
+}
+
+/// Loads and checks what `args` names; an invocation problem is already reported.
+pub fn load(args: &CheckArgs) -> Result<Report, Outcome> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| fail(&format!("cannot read the current directory: {e}")))?;
     let paths = paths_or_default(&args.paths);
     let options = workspace::Options {
         rego_version: args.rego_version.map(Into::into),
     };
-    let report = match workspace::check(&paths, &cwd, &options) {
-        Ok(report) => report,
-        Err(e) => return fail(&e.to_string()),
-    };
-    let text = match args.format {
-        Format::Human => render::human(
-            &report.sources,
-            &report.diagnostics,
-            &report.summary,
-            HumanOptions {
-                color: use_color(args.color),
-            },
-        ),
-        Format::Json => render::json(&report.sources, &report.diagnostics, &report.summary),
-    };
-    emit(&text);
+    workspace::check(&paths, &cwd, &options).map_err(|e| fail(&e.to_string()))
+}
+
+/// The report in the chosen format; `footer` is appended to human output.
+pub fn render_report(
+    args: &CheckArgs,
+    report: &Report,
+    build: Option<&render::BuildSummary>,
+) -> String {
+    let sources = &report.workspace.sources;
+    match args.format {
+        Format::Human => {
+            let mut text = render::human(
+                sources,
+                &report.diagnostics,
+                &report.summary,
+                HumanOptions {
+                    color: use_color(args.color),
+                },
+            );
+            if let Some(build) = build {
+                text.push_str(&render::build_line(build));
+            }
+            text
+        }
+        Format::Json => render::json(sources, &report.diagnostics, &report.summary, build),
+    }
+}
+
+/// Exit code for a checked workspace.
+pub fn verdict(args: &CheckArgs, report: &Report) -> Outcome {
     let failing = report.summary.errors > 0 || (args.deny_warnings && report.summary.warnings > 0);
     if failing {
         Outcome::Findings

@@ -3,6 +3,7 @@
 //! Commands call the library, pick a renderer and write its output; the exit code says
 //! whether the run was clean (0), found problems (1) or could not run at all (2).
 
+mod build;
 mod check;
 
 use std::io::{IsTerminal, Write};
@@ -22,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Check PolicyDomains and report every problem found
     Check(CheckArgs),
+    /// Check, then write deployable PolicyDomains and the compiled bundle
+    Build(BuildArgs),
 }
 
 /// Output format of a report.
@@ -40,6 +43,23 @@ pub enum Color {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Directory to write the bundle to (replaced as a whole)
+    #[arg(
+        short = 'o',
+        long = "out-dir",
+        value_name = "DIR",
+        default_value = "dist"
+    )]
+    pub out_dir: PathBuf,
+    /// Source revision to record in the manifest [default: the Git commit of the sources]
+    #[arg(long, value_name = "REV")]
+    pub revision: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -99,6 +119,7 @@ impl From<Outcome> for std::process::ExitCode {
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Build(args) => build::run(&args),
     }
 }
 

@@ -227,3 +227,16 @@ pub fn summary_line(summary: &Summary) -> String {
     }
     line
 }
+
+/// "built 4 domains into dist/ (bundle.json sha256 1a2b3c4d5e6f)".
+pub fn build_line(build: &super::BuildSummary) -> String {
+    let digest = build
+        .files
+        .get("bundle.json")
+        .map_or("", |d| &d[..d.len().min(12)]);
+    format!(
+        "built {} into {}/ (bundle.json sha256 {digest})\n",
+        plural(build.domains.len(), "domain"),
+        build.directory.trim_end_matches('/')
+    )
+}

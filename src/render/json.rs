@@ -18,6 +18,8 @@ struct JsonReport<'a> {
     version: u32,
     diagnostics: Vec<JsonDiagnostic<'a>>,
     summary: &'a Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    build: Option<&'a super::BuildSummary>,
 }
 
 #[derive(Serialize)]
@@ -62,7 +64,12 @@ fn location<'a>(sources: &'a SourceMap, location: &Location) -> JsonLocation<'a>
 }
 
 /// Renders the report as pretty-printed JSON with a trailing newline.
-pub fn json(sources: &SourceMap, diagnostics: &[Diagnostic], summary: &Summary) -> String {
+pub fn json(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+    summary: &Summary,
+    build: Option<&super::BuildSummary>,
+) -> String {
     let report = JsonReport {
         version: FORMAT_VERSION,
         diagnostics: diagnostics
@@ -87,6 +94,7 @@ pub fn json(sources: &SourceMap, diagnostics: &[Diagnostic], summary: &Summary) 
             })
             .collect(),
         summary,
+        build,
     };
     let mut text =
         serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));

@@ -7,8 +7,22 @@
 mod human;
 mod json;
 
-pub use human::{HumanOptions, human};
+pub use human::{HumanOptions, build_line, human};
 pub use json::json;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// What `pdc build` wrote, for the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct BuildSummary {
+    pub directory: String,
+    /// Domain name to its deployable file.
+    pub domains: BTreeMap<String, String>,
+    /// File (relative to the directory) to SHA-256.
+    pub files: BTreeMap<String, String>,
+}
 
 use crate::sources::{LineCol, Location, SourceMap};
 

@@ -1,0 +1,235 @@
+//! Bundle: the build output, written only for an error-free workspace.
+//!
+//! `DIR/domains/<domain>.yaml` are deployable PolicyDomains, `DIR/bundle.json` the compiled
+//! model ([`model`]), `DIR/sourcemap.json` where each entity was written, and
+//! `DIR/manifest.json` the format version, pdc version, source revision and the SHA-256 of
+//! every other file. All of it is assembled in a temporary directory beside `DIR` and renamed
+//! into place, so an interrupted or failed build never leaves a partial or mixed bundle.
+
+pub mod annotations;
+pub mod model;
+pub mod yaml;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::graph::Graph;
+use crate::index::Index;
+use crate::workspace::Workspace;
+use model::{Bundle, Compiler, sha256_hex};
+
+/// Version of the manifest's shape.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// Where the sources came from, as recorded in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum SourceRevision {
+    /// Read from a Git work tree.
+    Git { commit: String, dirty: bool },
+    /// Given with `--revision`.
+    Given { revision: String },
+}
+
+#[derive(Debug, Serialize)]
+struct Manifest<'a> {
+    format: &'static str,
+    format_version: u32,
+    pdc: Tool,
+    source: Option<&'a SourceRevision>,
+    domains: BTreeMap<&'a str, &'a str>,
+    files: &'a BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+/// The files of a build, in memory, before anything touches the disk.
+#[derive(Debug)]
+pub struct Output {
+    /// Relative path to contents, sorted.
+    pub files: BTreeMap<String, Vec<u8>>,
+    pub bundle: Bundle,
+    /// Domain name to its deployable file.
+    pub domains: BTreeMap<String, String>,
+}
+
+/// Compiles an error-free workspace into the bundle's files.
+pub fn compile(workspace: &Workspace, revision: Option<&SourceRevision>) -> Output {
+    let index = Index::build(&workspace.domains, &workspace.broken_domains);
+    let graph = Graph::build(&index);
+    let files = |domain: &crate::model::Domain| workspace.relative_file(domain.file);
+    let compiler = Compiler {
+        sources: &workspace.sources,
+        index: &index,
+        graph: &graph,
+        files: &files,
+    };
+    let (bundle, source_map) = compiler.compile();
+    let mut out = BTreeMap::new();
+    let mut domains = BTreeMap::new();
+    let mut taken = std::collections::BTreeSet::new();
+    let mut ordered: Vec<&crate::model::Domain> = workspace.domains.iter().collect();
+    ordered.sort_by(|a, b| a.name.value.cmp(&b.name.value));
+    for domain in ordered {
+        let mut stem = file_stem(&domain.name.value);
+        let mut n = 2;
+        while !taken.insert(stem.clone()) {
+            stem = format!("{}-{n}", file_stem(&domain.name.value));
+            n += 1;
+        }
+        let path = format!("domains/{stem}.yaml");
+        let text = yaml::render(domain, &workspace.sources, &files(domain));
+        out.insert(path.clone(), text.into_bytes());
+        domains.insert(domain.name.value.clone(), path);
+    }
+    out.insert("bundle.json".to_string(), canonical_json(&bundle));
+    out.insert("sourcemap.json".to_string(), canonical_json(&source_map));
+    let hashes: BTreeMap<String, String> = out
+        .iter()
+        .map(|(k, v)| (k.clone(), sha256_hex(v)))
+        .collect();
+    let manifest = Manifest {
+        format: "pdc-manifest",
+        format_version: MANIFEST_VERSION,
+        pdc: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        source: revision,
+        domains: domains
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+        files: &hashes,
+    };
+    out.insert("manifest.json".to_string(), canonical_json(&manifest));
+    Output {
+        files: out,
+        bundle,
+        domains,
+    }
+}
+
+/// Compact JSON with sorted keys (every map in the model is a `BTreeMap`) and a final newline.
+pub fn canonical_json<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec(value).expect("the bundle model always serializes");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// A file name for a domain: letters, digits, `.`, `-` and `_`; anything else becomes `_`.
+fn file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if stem.is_empty() || stem.chars().all(|c| c == '.') {
+        format!("_{stem}")
+    } else {
+        stem
+    }
+}
+
+/// Why the output could not be written.
+#[derive(Debug)]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot write `{}`: {}",
+            self.path.display(),
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
+    move |e| WriteError {
+        path: path.to_path_buf(),
+        message: crate::sources::io_message(&e),
+    }
+}
+
+/// Writes `output` to `dir`: everything goes to a temporary sibling directory first, which
+/// then replaces `dir` by renaming. On any failure `dir` is left as it was.
+pub fn write(output: &Output, dir: &Path) -> Result<(), WriteError> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = dir
+        .file_name()
+        .map_or_else(|| "dist".to_string(), |n| n.to_string_lossy().into_owned());
+    if dir.exists() && !dir.is_dir() {
+        return Err(WriteError {
+            path: dir.to_path_buf(),
+            message: "exists and is not a directory".to_string(),
+        });
+    }
+    std::fs::create_dir_all(&parent).map_err(io_error(&parent))?;
+    let staging = parent.join(format!(".{name}.pdc-staging-{}", std::process::id()));
+    let result = stage(output, &staging).and_then(|()| swap(&staging, dir, &parent, &name));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn stage(output: &Output, staging: &Path) -> Result<(), WriteError> {
+    if staging.exists() {
+        std::fs::remove_dir_all(staging).map_err(io_error(staging))?;
+    }
+    for (relative, bytes) in &output.files {
+        let path = staging.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+        }
+        std::fs::write(&path, bytes).map_err(io_error(&path))?;
+    }
+    Ok(())
+}
+
+fn swap(staging: &Path, dir: &Path, parent: &Path, name: &str) -> Result<(), WriteError> {
+    if !dir.exists() {
+        return std::fs::rename(staging, dir).map_err(io_error(dir));
+    }
+    let retired = parent.join(format!(".{name}.pdc-previous-{}", std::process::id()));
+    std::fs::rename(dir, &retired).map_err(io_error(dir))?;
+    if let Err(e) = std::fs::rename(staging, dir) {
+        let _ = std::fs::rename(&retired, dir);
+        return Err(io_error(dir)(e));
+    }
+    let _ = std::fs::remove_dir_all(&retired);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_stems_are_safe() {
+        assert_eq!(file_stem("payments"), "payments");
+        assert_eq!(file_stem("team a/b"), "team_a_b");
+        assert_eq!(file_stem(".."), "_..");
+    }
+}

@@ -1,0 +1,50 @@
+//! `pdc build`: check, then write the bundle; with any error, write nothing.
+
+use super::check::{load, render_report, verdict};
+use super::{BuildArgs, Outcome, emit, fail, paths_or_default};
+use pdc::bundle::{self, SourceRevision};
+use pdc::render::BuildSummary;
+
+pub fn run(args: &BuildArgs) -> Outcome {
+    let report = match load(&args.check) {
+        Ok(report) => report,
+        Err(outcome) => return outcome,
+    };
+    if verdict(&args.check, &report) != Outcome::Clean {
+        emit(&render_report(&args.check, &report, None));
+        return Outcome::Findings;
+    }
+    let revision = match &args.revision {
+        Some(revision) => Some(SourceRevision::Given {
+            revision: revision.clone(),
+        }),
+        None => source_revision(&args.check.paths),
+    };
+    let output = bundle::compile(&report.workspace, revision.as_ref());
+    if let Err(error) = bundle::write(&output, &args.out_dir) {
+        emit(&render_report(&args.check, &report, None));
+        return fail(&error.to_string());
+    }
+    let summary = BuildSummary {
+        directory: pdc::sources::display_path(&args.out_dir),
+        domains: output.domains.clone(),
+        files: output
+            .files
+            .iter()
+            .map(|(path, bytes)| (path.clone(), bundle::model::sha256_hex(bytes)))
+            .collect(),
+    };
+    emit(&render_report(&args.check, &report, Some(&summary)));
+    Outcome::Clean
+}
+
+/// The Git revision of the sources, when they are in a work tree.
+fn source_revision(paths: &[std::path::PathBuf]) -> Option<SourceRevision> {
+    let cwd = std::env::current_dir().ok()?;
+    let paths = paths_or_default(paths);
+    let refs: Vec<&std::path::Path> = paths.iter().map(|p| p.as_path()).collect();
+    pdc::git::revision(&cwd, &refs).map(|r| SourceRevision::Git {
+        commit: r.commit,
+        dirty: r.dirty,
+    })
+}
