@@ -56,9 +56,7 @@ pub fn render(domain: &Domain, sources: &SourceMap, source_file: &str) -> String
             block(&mut y, "rego", &rego(&policy.rego));
         }
     }
-    for (section, list) in [(Section::Role, &domain.roles)] {
-        bindings(&mut y, section, list, domain);
-    }
+    bindings(&mut y, Section::Role, &domain.roles, domain);
     if !domain.groups.is_empty() {
         y.push_str("  groups:\n");
         for group in sorted(&domain.groups, |g| &g.meta) {
@@ -103,7 +101,7 @@ pub fn render(domain: &Domain, sources: &SourceMap, source_file: &str) -> String
 }
 
 /// Entities of an unordered section, by id.
-fn sorted<'a, T>(list: &'a [T], meta: impl Fn(&T) -> &Meta) -> Vec<&'a T> {
+fn sorted<T>(list: &[T], meta: impl Fn(&T) -> &Meta) -> Vec<&T> {
     let mut items: Vec<&T> = list.iter().collect();
     items.sort_by(|a, b| meta(a).id().cmp(&meta(b).id()));
     items
