@@ -5,9 +5,11 @@
 //! (`kosaraju_scc`), because user-controlled chains can be long enough to overflow the stack
 //! of recursive ones.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
+use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
 
 use crate::index::{EntityId, Index, Resolution};
 use crate::model::Section;
@@ -86,4 +88,57 @@ impl Graph {
     pub fn index_of(&self, id: EntityId) -> Option<NodeIndex> {
         self.nodes.get(&id).copied()
     }
+
+    /// The entities within `depth` references of `focus`, following references both ways,
+    /// and the references among them; everything when `focus` is empty.
+    pub fn neighbourhood(&self, focus: &[EntityId], depth: Option<usize>) -> Selection {
+        let mut nodes: BTreeSet<EntityId> = BTreeSet::new();
+        if focus.is_empty() {
+            nodes.extend(self.graph.node_weights().copied());
+        } else {
+            let mut frontier: Vec<NodeIndex> =
+                focus.iter().filter_map(|&f| self.index_of(f)).collect();
+            nodes.extend(focus.iter().copied());
+            let mut level = 0;
+            while !frontier.is_empty() && depth.is_none_or(|d| level < d) {
+                let mut next = Vec::new();
+                for node in frontier {
+                    for neighbour in self
+                        .graph
+                        .neighbors_directed(node, Direction::Outgoing)
+                        .chain(self.graph.neighbors_directed(node, Direction::Incoming))
+                    {
+                        if nodes.insert(self.graph[neighbour]) {
+                            next.push(neighbour);
+                        }
+                    }
+                }
+                frontier = next;
+                level += 1;
+            }
+        }
+        let mut edges: Vec<(EntityId, EntityId, &'static str)> = self
+            .graph
+            .edge_references()
+            .map(|e| {
+                (
+                    self.graph[e.source()],
+                    self.graph[e.target()],
+                    e.weight().field,
+                )
+            })
+            .filter(|(a, b, _)| nodes.contains(a) && nodes.contains(b))
+            .collect();
+        edges.sort();
+        edges.dedup();
+        Selection { nodes, edges }
+    }
+}
+
+/// Part of the graph, in a stable order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub nodes: BTreeSet<EntityId>,
+    /// From, to, and the referring field.
+    pub edges: Vec<(EntityId, EntityId, &'static str)>,
 }

@@ -135,6 +135,56 @@ impl<'a> Index<'a> {
             .collect()
     }
 
+    /// Every entity an id names: `domain/mrn` in that domain, a bare id in any domain; all
+    /// sections, in domain then section order.
+    pub fn lookup(&self, text: &str) -> Vec<EntityId> {
+        let (domains, id): (Vec<u32>, &str) = match split_reference(text) {
+            Some(parts) => match parts.domain {
+                Some(name) => match self.by_name.get(name) {
+                    Some(&d) => (vec![d], parts.id),
+                    None => (Vec::new(), parts.id),
+                },
+                None => ((0..self.domains.len() as u32).collect(), parts.id),
+            },
+            None => (Vec::new(), text),
+        };
+        let mut found: Vec<EntityId> = domains
+            .into_iter()
+            .flat_map(|d| {
+                Section::ALL
+                    .into_iter()
+                    .filter_map(move |s| self.find(d, s, id))
+            })
+            .collect();
+        if found.is_empty() && text.contains('/') {
+            // an MRN that itself contains `/`
+            found = (0..self.domains.len() as u32)
+                .flat_map(|d| {
+                    Section::ALL
+                        .into_iter()
+                        .filter_map(move |s| self.find(d, s, text))
+                })
+                .collect();
+        }
+        found
+    }
+
+    /// Every id as `domain/id`, for suggestions.
+    pub fn qualified_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .entities
+            .iter()
+            .enumerate()
+            .flat_map(|(d, map)| {
+                let domain = &self.domains[d].name.value;
+                map.keys().map(move |(_, id)| format!("{domain}/{id}"))
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// Ids of `section` in `domain`, for "did you mean".
     pub fn ids(&self, domain: u32, section: Section) -> impl Iterator<Item = &'a str> + '_ {
         self.entities[domain as usize]

@@ -9,6 +9,7 @@ mod cycles;
 mod duplicates;
 mod references;
 mod selectors;
+mod unused;
 
 use rayon::prelude::*;
 
@@ -62,6 +63,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("selectors", selectors::check),
     ("annotations", annotations::check),
     ("rego", crate::rego::check),
+    ("unused", unused::check),
 ];
 
 /// Runs every check (in parallel) and returns their findings, unsorted.

@@ -5,6 +5,7 @@
 
 mod build;
 mod check;
+mod inspect;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -25,6 +26,46 @@ pub enum Command {
     Check(CheckArgs),
     /// Check, then write deployable PolicyDomains and the compiled bundle
     Build(BuildArgs),
+    /// Print the entity dependency graph
+    Graph(GraphArgs),
+    /// Explain one entity: where it is defined, what it references, who references it
+    Explain(ExplainArgs),
+}
+
+/// Graph output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT (`dot -Tsvg`)
+    Dot,
+    /// Mermaid flowchart (renders in GitHub and GitLab comments)
+    Mermaid,
+    /// Nodes and edges as JSON
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Files or directories to read [default: policy-domains]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Show only this entity's neighbourhood (an MRN, `domain/mrn` or a name), both ways
+    #[arg(long, value_name = "MRN")]
+    pub focus: Option<String>,
+    /// How many references away from --focus to go [default: 2 with --focus]
+    #[arg(long, value_name = "N")]
+    pub depth: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The entity: an MRN, `domain/mrn`, or the name of an operation, mapper or resource
+    pub id: String,
+    /// Files or directories to read [default: policy-domains]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 /// Output format of a report.
@@ -120,6 +161,8 @@ pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Build(args) => build::run(&args),
+        Command::Graph(args) => inspect::graph(&args),
+        Command::Explain(args) => inspect::explain(&args),
     }
 }
 

@@ -251,6 +251,12 @@ registry! {
     DuplicateLibraryPackage = "PD815", "duplicate-library-package", Rego, Warning,
         "Two libraries declare the same package.",
         "libraries `a` and `b` both declare `package utils`";
+    UnusedPolicy = "PD951", "unused-policy", Unused, Warning,
+        "A policy that no role, resource group, scope or operation references.",
+        "policy `mrn:iam:policy:legacy` is never used";
+    UnusedLibrary = "PD952", "unused-library", Unused, Warning,
+        "A policy library that no policy or library depends on.",
+        "library `mrn:iam:library:old-helpers` is never used";
 }
 
 impl Code {

@@ -62,6 +62,31 @@ pub fn bounded_distance(a: &str, b: &str, bound: usize) -> Option<usize> {
     (distance <= bound).then_some(distance)
 }
 
+/// Up to `count` candidates nearest to `wanted`, closest first (ties in sort order). Matches
+/// on the part after the last `:` or `/` too, so `clerk` finds `mrn:iam:role:clerk`.
+pub fn nearest<'a, I>(wanted: &str, candidates: I, count: usize) -> Vec<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let wanted_tail = tail(wanted);
+    let limit = threshold(wanted).max(threshold(wanted_tail));
+    let mut scored: Vec<(usize, &'a str)> = candidates
+        .into_iter()
+        .filter_map(|c| {
+            let whole = bounded_distance(wanted, c, limit);
+            let by_tail = bounded_distance(wanted_tail, tail(c), threshold(wanted_tail));
+            whole.into_iter().chain(by_tail).min().map(|d| (d, c))
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(count).map(|(_, c)| c).collect()
+}
+
+fn tail(text: &str) -> &str {
+    text.rsplit([':', '/']).next().unwrap_or(text)
+}
+
 /// "did you mean `x`?" when there is a close candidate.
 pub fn did_you_mean<'a, I>(wanted: &str, candidates: I) -> Option<String>
 where
@@ -97,6 +122,20 @@ mod tests {
     #[test]
     fn ties_prefer_the_first_in_sort_order() {
         assert_eq!(closest("ab", ["ac", "aa"]), Some("aa"));
+    }
+
+    #[test]
+    fn nearest_matches_on_the_last_segment_too() {
+        let ids = [
+            "a/mrn:iam:role:clerk",
+            "a/mrn:iam:role:admin",
+            "b/mrn:iam:policy:clerks",
+        ];
+        assert_eq!(
+            nearest("clerk", ids, 2),
+            ["a/mrn:iam:role:clerk", "b/mrn:iam:policy:clerks"]
+        );
+        assert!(nearest("zzzzzz", ids, 3).is_empty());
     }
 
     #[test]
