@@ -201,18 +201,19 @@ fn flow(node: &Node) -> String {
             "[{}]",
             items.iter().map(flow).collect::<Vec<_>>().join(", ")
         ),
-        NodeKind::Mapping(entries) => format!(
-            "{{{}}}",
-            entries
+        NodeKind::Mapping(entries) => {
+            // key order in a mapping carries no meaning, so it is canonical here
+            let mut fields: Vec<(String, String)> = entries
                 .iter()
-                .map(|e| format!(
-                    "{}: {}",
-                    quote(e.key.as_str().unwrap_or("")),
-                    flow(&e.value)
-                ))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+                .map(|e| (quote(e.key.as_str().unwrap_or("")), flow(&e.value)))
+                .collect();
+            fields.sort();
+            let fields: Vec<String> = fields
+                .into_iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        }
     }
 }
 

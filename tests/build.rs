@@ -1,0 +1,353 @@
+//! `pdc build`: the bundle of the sample repository (snapshot), byte-identical rebuilds,
+//! the atomic write, deployable files that check clean, and `rego_filename` inlining.
+//! Also `pdc graph` and `pdc explain` on the sample repository.
+//!
+//! Snapshots live in `tests/snapshots/`; `PDC_BLESS=1 cargo test --test build` rewrites them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn pdc(cwd: &Path, args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_pdc"))
+        .current_dir(cwd)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("pdc runs");
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+    output
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pdc-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path, reverse: bool) {
+    let mut entries: Vec<_> = std::fs::read_dir(from)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    if reverse {
+        entries.reverse();
+    }
+    std::fs::create_dir_all(to).unwrap();
+    for path in entries {
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target, reverse);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir`, relative path to bytes.
+fn files(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((
+                    relative,
+                    String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn snapshot(name: &str, actual: &str) {
+    let path = root().join("tests/snapshots").join(name);
+    if std::env::var_os("PDC_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "snapshot {name} differs; rerun with PDC_BLESS=1 and review the diff\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+/// A copy of the sample repository with a `pdc.toml`, so its root is the copy itself.
+fn sample_copy(name: &str, reverse: bool) -> PathBuf {
+    let dir = temp_dir(name);
+    copy_tree(
+        &root().join("policy-domains"),
+        &dir.join("policy-domains"),
+        reverse,
+    );
+    std::fs::write(dir.join("pdc.toml"), "").unwrap();
+    dir
+}
+
+#[test]
+fn sample_bundle_matches_its_snapshot() {
+    let dir = sample_copy("snapshot", false);
+    let output = pdc(&dir, &["build", "--revision", "snapshot"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let bundle = std::fs::read_to_string(dir.join("dist/bundle.json")).unwrap();
+    let pretty: serde_json::Value = serde_json::from_str(&bundle).unwrap();
+    snapshot(
+        "sample-bundle.json",
+        &format!("{}\n", serde_json::to_string_pretty(&pretty).unwrap()),
+    );
+    snapshot(
+        "sample-manifest.json",
+        &std::fs::read_to_string(dir.join("dist/manifest.json")).unwrap(),
+    );
+    snapshot(
+        "sample-sourcemap.json",
+        &std::fs::read_to_string(dir.join("dist/sourcemap.json")).unwrap(),
+    );
+    snapshot(
+        "sample-internal-tools.yaml",
+        &std::fs::read_to_string(dir.join("dist/domains/internal-tools.yaml")).unwrap(),
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn rebuilds_from_shuffled_copies_are_byte_identical() {
+    let a = sample_copy("shuffle-a", false);
+    let b = sample_copy("shuffle-b", true);
+    let first = pdc(&a, &["build", "--revision", "r"]);
+    assert!(first.status.success());
+    // Another current directory, files named in reverse order on the command line, another
+    // locale and time zone.
+    let mut named: Vec<String> = files(&b.join("policy-domains"))
+        .into_iter()
+        .map(|(p, _)| format!("../policy-domains/{p}"))
+        .filter(|p| p.ends_with(".yaml"))
+        .collect();
+    named.reverse();
+    std::fs::create_dir_all(b.join("elsewhere")).unwrap();
+    let mut args = vec!["build", "--revision", "r", "-o", "../dist"];
+    args.extend(named.iter().map(String::as_str));
+    let second = Command::new(env!("CARGO_BIN_EXE_pdc"))
+        .current_dir(b.join("elsewhere"))
+        .args(&args)
+        .env("LC_ALL", "de_DE.UTF-8")
+        .env("TZ", "Pacific/Auckland")
+        .output()
+        .unwrap();
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stdout)
+    );
+    assert_eq!(files(&a.join("dist")), files(&b.join("dist")));
+    std::fs::remove_dir_all(&a).unwrap();
+    std::fs::remove_dir_all(&b).unwrap();
+}
+
+const DOMAIN: &str = r#"apiVersion: iamlite.manetu.io/v1beta1
+kind: PolicyDomain
+metadata:
+  name: shop
+spec:
+  policies:
+    - mrn: "mrn:iam:shop:policy:read"
+      rego: |
+        package authz
+        default allow = false
+        allow {
+          input.operation == "shop:read"
+        }
+  roles:
+    - mrn: mrn:iam:shop:role:buyer
+      policy: mrn:iam:shop:policy:read
+      annotations:
+        - name: limits
+          value: {daily: 100, currency: EUR}
+    - mrn: mrn:iam:shop:role:admin
+      policy: mrn:iam:shop:policy:read
+  groups:
+    - mrn: mrn:iam:shop:group:staff
+      roles: [mrn:iam:shop:role:buyer, mrn:iam:shop:role:admin]
+  operations:
+    - name: read
+      selector: ["shop:read"]
+      policy: mrn:iam:shop:policy:read
+"#;
+
+/// The same meaning: comments, other quoting, key order, an anchor, roles in another order.
+const DOMAIN_COSMETIC: &str = r#"# Shop domain, owned by the storefront team.
+kind: PolicyDomain
+apiVersion: iamlite.manetu.io/v1beta1
+metadata: {name: shop}
+spec:
+  roles:
+    - policy: &read mrn:iam:shop:policy:read   # everyone reads
+      mrn: 'mrn:iam:shop:role:admin'
+    - mrn: mrn:iam:shop:role:buyer
+      annotations:
+        - value: {currency: EUR, daily: 100}
+          name: limits
+      policy: *read
+  groups:
+    - roles:
+        - mrn:iam:shop:role:buyer
+        - mrn:iam:shop:role:admin
+      mrn: mrn:iam:shop:group:staff
+  policies:
+    - rego: |
+        package authz
+        default allow = false
+        allow {
+          input.operation == "shop:read"
+        }
+      mrn: mrn:iam:shop:policy:read
+  operations:
+    - selector:
+        - shop:read
+      name: read
+      policy: mrn:iam:shop:policy:read
+"#;
+
+#[test]
+fn cosmetic_source_changes_do_not_change_the_output() {
+    let build = |name: &str, text: &str| {
+        let dir = temp_dir(name);
+        std::fs::write(dir.join("pdc.toml"), "").unwrap();
+        std::fs::write(dir.join("shop.yaml"), text).unwrap();
+        let output = pdc(&dir, &["build", "shop.yaml", "--revision", "r"]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        let built: Vec<_> = files(&dir.join("dist"))
+            .into_iter()
+            .filter(|(p, _)| p != "sourcemap.json" && p != "manifest.json")
+            .collect();
+        std::fs::remove_dir_all(&dir).unwrap();
+        built
+    };
+    assert_eq!(build("plain", DOMAIN), build("cosmetic", DOMAIN_COSMETIC));
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_output_untouched() {
+    let dir = temp_dir("atomic");
+    std::fs::write(dir.join("pdc.toml"), "").unwrap();
+    std::fs::write(dir.join("shop.yaml"), DOMAIN).unwrap();
+    assert!(pdc(&dir, &["build", "shop.yaml"]).status.success());
+    let before = files(&dir.join("dist"));
+    assert!(before.iter().any(|(p, _)| p == "domains/shop.yaml"));
+
+    // A checking error: nothing is written and the exit code is 1.
+    std::fs::write(
+        dir.join("shop.yaml"),
+        DOMAIN.replace(
+            "policy: mrn:iam:shop:policy:read\n  groups",
+            "policy: mrn:iam:shop:policy:missing\n  groups",
+        ),
+    )
+    .unwrap();
+    let failed = pdc(&dir, &["build", "shop.yaml"]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failed.stdout).contains("PD401"));
+    assert_eq!(files(&dir.join("dist")), before);
+
+    // An output path that cannot be a directory: exit 2, nothing changed, no staging left.
+    std::fs::write(dir.join("shop.yaml"), DOMAIN).unwrap();
+    std::fs::write(dir.join("taken"), "a file").unwrap();
+    let blocked = pdc(&dir, &["build", "shop.yaml", "-o", "taken"]);
+    assert_eq!(blocked.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("taken")).unwrap(),
+        "a file"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("pdc-staging") || n.contains("pdc-previous"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(files(&dir.join("dist")), before);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn deployable_domains_check_clean_and_inline_rego_files() {
+    let dir = sample_copy("deployable", false);
+    assert!(pdc(&dir, &["build"]).status.success());
+    let recheck = pdc(&dir, &["check", "dist/domains", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&recheck.stdout).unwrap();
+    assert_eq!(report["summary"]["errors"], 0, "{report:#}");
+    assert_eq!(report["summary"]["domains"], 4);
+    let built = std::fs::read_to_string(dir.join("dist/domains/internal-tools.yaml")).unwrap();
+    assert!(built.contains("kind: PolicyDomain\n"));
+    assert!(!built.contains("rego_filename"));
+    // the Rego of `rego_filename: lib/tooling.rego`, resolved next to the YAML file
+    let rego = std::fs::read_to_string(dir.join("policy-domains/internal-tools/lib/tooling.rego"))
+        .unwrap();
+    let first_rule = rego.lines().find(|l| l.starts_with("package")).unwrap();
+    assert!(built.contains(&format!("        {first_rule}\n")));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn explain_and_graph_describe_the_sample() {
+    let explain = pdc(&root(), &["explain", "mrn:iam:payments:role:clerk"]);
+    assert!(explain.status.success());
+    let text = String::from_utf8(explain.stdout).unwrap();
+    snapshot("explain-clerk.txt", &text);
+    assert!(text.contains("defined at policy-domains/payments/domain.yaml:"));
+
+    let missing = pdc(&root(), &["explain", "mrn:iam:payments:role:clerc"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let stderr = String::from_utf8(missing.stderr).unwrap();
+    assert!(
+        stderr.contains("no entity `mrn:iam:payments:role:clerc`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("payments/mrn:iam:payments:role:clerk"),
+        "{stderr}"
+    );
+
+    let graph = pdc(
+        &root(),
+        &[
+            "graph",
+            "--focus",
+            "mrn:iam:payments:role:clerk",
+            "--depth",
+            "1",
+            "--format",
+            "mermaid",
+        ],
+    );
+    assert!(graph.status.success());
+    snapshot("graph-clerk.mmd", &String::from_utf8(graph.stdout).unwrap());
+    let dot = pdc(&root(), &["graph", "--format", "dot"]);
+    let dot = String::from_utf8(dot.stdout).unwrap();
+    assert!(dot.starts_with("digraph policydomains {"));
+    assert!(dot.contains("-> \"platform-shared/"));
+}
