@@ -89,6 +89,34 @@ fn snapshot(name: &str, actual: &str) {
     );
 }
 
+/// Compact JSON with keys sorted at every level, written independently of pdc.
+fn sorted_json(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let fields: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        serde_json::to_string(k).unwrap(),
+                        sorted_json(&map[k])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        serde_json::Value::Array(items) => {
+            format!(
+                "[{}]",
+                items.iter().map(sorted_json).collect::<Vec<_>>().join(",")
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
 /// A copy of the sample repository with a `pdc.toml`, so its root is the copy itself.
 fn sample_copy(name: &str, reverse: bool) -> PathBuf {
     let dir = temp_dir(name);
@@ -112,6 +140,15 @@ fn sample_bundle_matches_its_snapshot() {
     );
     let bundle = std::fs::read_to_string(dir.join("dist/bundle.json")).unwrap();
     let pretty: serde_json::Value = serde_json::from_str(&bundle).unwrap();
+    for file in ["bundle.json", "manifest.json", "sourcemap.json"] {
+        let text = std::fs::read_to_string(dir.join("dist").join(file)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            text,
+            format!("{}\n", sorted_json(&value)),
+            "{file} is not canonical JSON"
+        );
+    }
     snapshot(
         "sample-bundle.json",
         &format!("{}\n", serde_json::to_string_pretty(&pretty).unwrap()),

@@ -16,9 +16,9 @@ use crate::syntax::{Node, NodeKind, Resolved};
 /// An annotation's decoded value and its merge strategy as written.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AnnotationValue {
-    pub value: Value,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub merge: Option<String>,
+    pub value: Value,
 }
 
 /// Name to value; when a name repeats, the last entry wins, as at runtime.

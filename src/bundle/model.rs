@@ -22,111 +22,111 @@ pub const FORMAT_VERSION: u32 = 1;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bundle {
+    pub domains: BTreeMap<String, DomainBundle>,
     pub format: String,
     pub format_version: u32,
-    pub domains: BTreeMap<String, DomainBundle>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DomainBundle {
-    pub api_version: String,
-    /// `PolicyDomain` or `PolicyDomainReference`, as written in the source.
-    pub source_kind: String,
-    /// The source file, relative to the repository root.
-    pub file: String,
-    pub counts: BTreeMap<String, usize>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub annotation_defaults: Option<String>,
-    pub policy_libraries: BTreeMap<String, PolicyEntry>,
-    pub policies: BTreeMap<String, PolicyEntry>,
-    pub roles: BTreeMap<String, BindingEntry>,
+    pub api_version: String,
+    pub counts: BTreeMap<String, usize>,
+    /// The source file, relative to the repository root.
+    pub file: String,
     pub groups: BTreeMap<String, GroupEntry>,
-    pub resource_groups: BTreeMap<String, BindingEntry>,
-    pub scopes: BTreeMap<String, BindingEntry>,
+    pub mappers: Vec<MapperEntry>,
     /// First-match lists keep their order.
     pub operations: Vec<OperationEntry>,
-    pub mappers: Vec<MapperEntry>,
+    pub policies: BTreeMap<String, PolicyEntry>,
+    pub policy_libraries: BTreeMap<String, PolicyEntry>,
+    pub resource_groups: BTreeMap<String, BindingEntry>,
     pub resources: Vec<ResourceEntry>,
+    pub roles: BTreeMap<String, BindingEntry>,
+    pub scopes: BTreeMap<String, BindingEntry>,
+    /// `PolicyDomain` or `PolicyDomainReference`, as written in the source.
+    pub source_kind: String,
 }
 
 /// An entity that references another: its section and qualified id.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Referrer {
-    pub section: String,
     pub id: String,
+    pub section: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PolicyEntry {
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub description: Option<String>,
     /// Direct dependencies, as `domain/mrn`.
     pub dependencies: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
     /// Every library compiled with this one, dependencies first.
     pub library_closure: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    pub referenced_by: Vec<Referrer>,
     pub rego: String,
     pub rego_sha256: String,
-    pub referenced_by: Vec<Referrer>,
 }
 
 /// A role, resource group or scope.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BindingEntry {
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub name: Option<String>,
+    pub annotations: Annotations,
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub default: bool,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub policy: Option<String>,
-    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
-    pub default: bool,
-    pub annotations: Annotations,
     pub referenced_by: Vec<Referrer>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupEntry {
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub name: Option<String>,
+    pub annotations: Annotations,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub description: Option<String>,
-    pub roles: Vec<String>,
-    /// Roles a member of the group holds, sorted.
-    pub effective_roles: Vec<String>,
     /// Policies those roles bring, sorted.
     pub effective_policies: Vec<String>,
-    pub annotations: Annotations,
+    /// Roles a member of the group holds, sorted.
+    pub effective_roles: Vec<String>,
     /// What a member inherits: the roles' annotations (earlier roles first) under the group's.
     pub inherited_annotations: Annotations,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    pub roles: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OperationEntry {
     pub name: String,
-    pub selectors: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub policy: Option<String>,
+    pub selectors: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MapperEntry {
     pub name: String,
-    pub selectors: Vec<String>,
     pub rego: String,
     pub rego_sha256: String,
+    pub selectors: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResourceEntry {
-    pub name: String,
+    pub annotations: Annotations,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub description: Option<String>,
-    pub selectors: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub group: Option<String>,
-    pub annotations: Annotations,
+    pub name: String,
+    pub selectors: Vec<String>,
 }
 
 /// Where each entity was written: domain → section → id → file and line.

@@ -6,7 +6,7 @@
 //! the textual anchoring changes what an alternation means, and finds entries that can never
 //! match because an earlier entry matches everything.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 use regex_syntax::hir::{Class, Hir, HirKind};
@@ -17,19 +17,23 @@ use crate::model::{Domain, Meta, Section, Text};
 use crate::sources::Span;
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let per_domain: Vec<Vec<Diagnostic>> = cx
+    let per_domain: Vec<(Vec<Diagnostic>, HashSet<Span>)> = cx
         .domains
         .par_iter()
         .enumerate()
         .map(|(d, domain)| check_domain(cx, d, domain))
         .collect();
-    out.extend(per_domain.into_iter().flatten());
-    across_domains(cx, out);
+    let mut catch_alls = Vec::new();
+    for (found, spans) in per_domain {
+        out.extend(found);
+        catch_alls.push(spans);
+    }
+    across_domains(cx, &catch_alls, out);
 }
 
 /// The runtime matches an operation against every domain and treats a match in more than
 /// one as unknown: a catch-all, or the same selector in two domains, makes requests ambiguous.
-fn across_domains(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn across_domains(cx: &Context<'_>, catch_alls: &[HashSet<Span>], out: &mut Vec<Diagnostic>) {
     let mut first_with_selector: HashMap<&str, (usize, &Meta, &Text)> = HashMap::new();
     let with_operations: Vec<usize> = (0..cx.domains.len())
         .filter(|&d| !cx.domains[d].operations.is_empty())
@@ -37,8 +41,7 @@ fn across_domains(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (d, domain) in cx.domains.iter().enumerate() {
         for operation in &domain.operations {
             for selector in &operation.selectors {
-                let catch_all = compile(&selector.value).is_ok_and(|hir| matches_everything(&hir));
-                if catch_all {
+                if catch_alls[d].contains(&selector.span) {
                     let others: Vec<&str> = with_operations
                         .iter()
                         .filter(|&&o| o != d && cx.domains[o].name.value != domain.name.value)
@@ -96,17 +99,18 @@ fn across_domains(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_domain(cx: &Context<'_>, d: usize, domain: &Domain) -> Vec<Diagnostic> {
+/// Checks one domain's selectors; also returns the spans of its catch-all selectors.
+fn check_domain(cx: &Context<'_>, d: usize, domain: &Domain) -> (Vec<Diagnostic>, HashSet<Span>) {
     let mut out = Vec::new();
     let text = &cx.sources.get(domain.file).text;
-    let mut catch_alls = HashMap::new();
+    let mut catch_alls = HashSet::new();
     for (section, meta, selectors) in domain.selector_lists() {
         for selector in selectors {
-            match compile(&selector.value) {
+            match classify(&selector.value) {
                 Err(error) => out.push(invalid(cx, d, text, selector, &error)),
-                Ok(hir) => {
-                    if matches_everything(&hir) {
-                        catch_alls.insert(selector.span, ());
+                Ok(catch_all) => {
+                    if catch_all {
+                        catch_alls.insert(selector.span);
                     }
                     out.extend(surprising_anchoring(cx, d, section, meta, selector));
                 }
@@ -119,11 +123,61 @@ fn check_domain(cx: &Context<'_>, d: usize, domain: &Domain) -> Vec<Diagnostic> 
             d,
             domain,
             section,
-            |s: &Text| catch_alls.contains_key(&s.span),
+            |s: &Text| catch_alls.contains(&s.span),
             &mut out,
         );
     }
-    out
+    (out, catch_alls)
+}
+
+/// Whether a selector matches everything, or why it is invalid. Most selectors are literal
+/// text with `.*`-style wildcards; those are valid by construction and skip the parser.
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is used at once, never stored"
+)]
+fn classify(selector: &str) -> Result<bool, regex_syntax::Error> {
+    let body = selector.strip_prefix('^').unwrap_or(selector);
+    let body = body.strip_suffix('$').unwrap_or(body);
+    let mut previous_is_atom = false;
+    let simple = body.chars().all(|c| match c {
+        '*' | '+' | '?' => std::mem::replace(&mut previous_is_atom, false),
+        c if c.is_alphanumeric()
+            || matches!(
+                c,
+                '.' | ':'
+                    | '-'
+                    | '_'
+                    | '/'
+                    | '@'
+                    | ' '
+                    | '#'
+                    | '='
+                    | ','
+                    | ';'
+                    | '%'
+                    | '~'
+                    | '!'
+                    | '&'
+                    | '\''
+                    | '"'
+                    | '<'
+                    | '>'
+            ) =>
+        {
+            previous_is_atom = true;
+            true
+        }
+        _ => false,
+    });
+    if simple
+        && body
+            .chars()
+            .any(|c| c != '.' && c != '*' && c != '+' && c != '?')
+    {
+        return Ok(false);
+    }
+    compile(selector).map(|hir| matches_everything(&hir))
 }
 
 /// The pattern the runtime compiles: `^` and `$` added unless already present.
@@ -464,6 +518,27 @@ mod tests {
         assert!(!everything(".*:get"));
         assert!(!everything(".?"));
         assert!(!everything("[a-z]*"));
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_parser() {
+        for selector in [
+            "svc:op:.*",
+            "a.b",
+            "x+",
+            "^api:get$",
+            ".*",
+            ".+",
+            "a|b",
+            "[x",
+            "*a",
+            "a**",
+            "é:.*",
+        ] {
+            let slow = compile(selector).map(|hir| matches_everything(&hir));
+            assert_eq!(classify(selector).is_ok(), slow.is_ok(), "{selector}");
+            assert_eq!(classify(selector).ok(), slow.ok(), "{selector}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `pdc build`: check, then write the bundle; with any error, write nothing.
 
-use super::check::{load, render_report, verdict};
+use super::check::{load, release, render_report, verdict};
 use super::{BuildArgs, Outcome, emit, fail, paths_or_default};
 use pdc::bundle::{self, SourceRevision};
 use pdc::render::BuildSummary;
@@ -35,6 +35,8 @@ pub fn run(args: &BuildArgs) -> Outcome {
             .collect(),
     };
     emit(&render_report(&args.check, &report, Some(&summary)));
+    release(output);
+    release(report);
     Outcome::Clean
 }
 

@@ -10,7 +10,15 @@ pub fn run(args: &CheckArgs) -> Outcome {
         Err(outcome) => return outcome,
     };
     emit(&render_report(args, &report, None));
-    verdict(args, &report)
+    let outcome = verdict(args, &report);
+    release(report);
+    outcome
+}
+
+/// Hands a finished report's memory back to the operating system at exit instead of
+/// freeing a large tree node by node (a tenth of a second on big repositories).
+pub fn release<T>(value: T) {
+    std::mem::forget(value);
 }
 
 /// Loads and checks what `args` names; an invocation problem is already reported.
