@@ -269,6 +269,26 @@ impl Code {
     }
 }
 
+/// The diagnostic table of the README: one row per code.
+pub fn markdown_table() -> String {
+    let cell = |text: &str| text.replace('|', "\\|");
+    let mut table = String::from(
+        "| Code | Name | Category | Severity | Meaning | Example message |\n|---|---|---|---|---|---|\n",
+    );
+    for code in Code::ALL {
+        table.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            code.id(),
+            code.name(),
+            code.category().as_str(),
+            code.default_severity().as_str(),
+            cell(code.summary()),
+            cell(code.example()),
+        ));
+    }
+    table
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
