@@ -174,12 +174,20 @@ pub struct Input {
 #[derive(Debug)]
 pub enum DiscoverError {
     NotFound(PathBuf),
+    NotInRevision(PathBuf, String),
 }
 
 impl std::fmt::Display for DiscoverError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DiscoverError::NotFound(p) => write!(f, "path `{}` does not exist", p.display()),
+            DiscoverError::NotInRevision(p, rev) => {
+                write!(
+                    f,
+                    "path `{}` holds no YAML files in revision `{rev}`",
+                    p.display()
+                )
+            }
         }
     }
 }
@@ -319,11 +327,117 @@ pub fn repository_root(start: &Path, cwd: &Path) -> PathBuf {
     if start.starts_with(&cwd) { cwd } else { start }
 }
 
+/// Where file contents come from: the working tree on disk, or a snapshot of a Git revision
+/// held in memory (for `pdc diff` and `pdc check --base`). Snapshot files sit at the paths they
+/// would have in the work tree, so every path rule works the same on both.
+#[derive(Debug, Default)]
+pub enum Tree {
+    #[default]
+    Disk,
+    Snapshot(Snapshot),
+}
+
+/// The files of one revision, by absolute path under the repository root.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// How the revision was named, such as `HEAD~1`.
+    pub label: String,
+    pub root: PathBuf,
+    pub files: std::collections::BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl Tree {
+    pub fn read_text(&self, path: &Path) -> Result<String, String> {
+        match self {
+            Tree::Disk => read_text(path),
+            Tree::Snapshot(snapshot) => match snapshot.files.get(&lexical_normal(path)) {
+                Some(bytes) => decode_text(bytes),
+                None => Err("no such file in this revision".to_string()),
+            },
+        }
+    }
+
+    pub fn is_file(&self, path: &Path) -> bool {
+        match self {
+            Tree::Disk => path.is_file(),
+            Tree::Snapshot(snapshot) => snapshot.files.contains_key(&lexical_normal(path)),
+        }
+    }
+
+    /// The path with symbolic links (on disk) and `.`/`..` resolved.
+    pub fn canonical(&self, path: &Path) -> PathBuf {
+        match self {
+            Tree::Disk => std::fs::canonicalize(path).unwrap_or_else(|_| lexical_normal(path)),
+            Tree::Snapshot(_) => lexical_normal(path),
+        }
+    }
+}
+
+/// Removes `.` and folds `..` without touching the file system.
+pub fn lexical_normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let at_parent = matches!(out.components().next_back(), Some(Component::ParentDir));
+                if at_parent || (!out.pop() && !out.has_root()) {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// The YAML files of a snapshot under `paths` (relative to `cwd`, which must be inside the
+/// snapshot's repository), named `REV:path`.
+pub fn discover_snapshot(
+    snapshot: &Snapshot,
+    paths: &[PathBuf],
+    cwd: &Path,
+) -> Result<Vec<Input>, DiscoverError> {
+    let mut inputs = Vec::new();
+    for given in paths {
+        let wanted = lexical_normal(&cwd.join(given));
+        let exact = snapshot.files.contains_key(&wanted);
+        let mut found = false;
+        for path in snapshot.files.keys() {
+            if !(path == &wanted || path.starts_with(&wanted)) || !is_yaml(path) {
+                continue;
+            }
+            found = true;
+            let relative = path.strip_prefix(&snapshot.root).unwrap_or(path);
+            inputs.push(Input {
+                path: path.clone(),
+                name: format!("{}:{}", snapshot.label, display_path(relative)),
+                explicit: exact,
+                root: snapshot.root.clone(),
+            });
+        }
+        if !found {
+            return Err(DiscoverError::NotInRevision(
+                given.clone(),
+                snapshot.label.clone(),
+            ));
+        }
+    }
+    inputs.sort_by(|a, b| a.name.cmp(&b.name));
+    inputs.dedup_by(|a, b| a.path == b.path);
+    Ok(inputs)
+}
+
 /// Reads a file as UTF-8 text, dropping a byte-order mark. The error says what went wrong in
 /// words a user can act on.
 pub fn read_text(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| io_message(&e))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    decode_text(&bytes)
+}
+
+/// UTF-8 text without a byte-order mark, or where the first invalid byte is.
+fn decode_text(bytes: &[u8]) -> Result<String, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.to_string()),
         Err(e) => {

@@ -17,7 +17,9 @@ use crate::graph::Graph;
 use crate::index::Index;
 use crate::model::{self, Domain, LoweredDocument, rego_files};
 use crate::rego::RegoVersion;
-use crate::sources::{self, DiscoverError, FileId, Input, Location, SourceFile, SourceMap, Span};
+use crate::sources::{
+    self, DiscoverError, FileId, Input, Location, SourceFile, SourceMap, Span, Tree,
+};
 use crate::syntax;
 
 /// Choices made on the command line, which win over `pdc.toml`.
@@ -32,8 +34,10 @@ pub struct Workspace {
     pub sources: SourceMap,
     /// `pdc.toml`, or the defaults.
     pub config: Config,
-    /// Where each YAML file came from on disk.
+    /// Where each YAML file came from.
     pub origins: HashMap<FileId, rego_files::Origin>,
+    /// What the files were read from.
+    pub tree: Tree,
     pub domains: Vec<Domain>,
     /// Names of domains whose document a syntax error cut short.
     pub broken_domains: Vec<String>,
@@ -52,14 +56,29 @@ struct FileOutcome {
     documents: Vec<LoweredDocument>,
 }
 
-/// Reads, parses and lowers the YAML files under `paths` (relative to `cwd`).
+/// Reads, parses and lowers the YAML files under `paths` (relative to `cwd`) on disk.
 pub fn load(paths: &[PathBuf], cwd: &Path) -> Result<Workspace, DiscoverError> {
-    let (inputs, walk_problems) = sources::discover(paths, cwd)?;
-    let config_path = config::find(paths, cwd);
+    load_tree(Tree::Disk, paths, cwd)
+}
+
+/// Reads, parses and lowers the YAML files under `paths` (relative to `cwd`) in `tree`:
+/// the disk, or a Git revision in memory (whose `pdc.toml` is not read).
+pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace, DiscoverError> {
+    let (inputs, walk_problems, config_path) = match &tree {
+        Tree::Disk => {
+            let (inputs, problems) = sources::discover(paths, cwd)?;
+            (inputs, problems, config::find(paths, cwd))
+        }
+        Tree::Snapshot(snapshot) => (
+            sources::discover_snapshot(snapshot, paths, cwd)?,
+            Vec::new(),
+            None,
+        ),
+    };
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| read_file(input, FileId(i as u32)))
+        .map(|(i, input)| read_file(&tree, input, FileId(i as u32)))
         .collect();
 
     let mut workspace = Workspace {
@@ -154,6 +173,7 @@ pub fn load(paths: &[PathBuf], cwd: &Path) -> Result<Workspace, DiscoverError> {
         ));
     }
     rego_files::resolve(
+        &tree,
         &mut workspace.domains,
         &origins,
         &mut workspace.sources,
@@ -161,11 +181,12 @@ pub fn load(paths: &[PathBuf], cwd: &Path) -> Result<Workspace, DiscoverError> {
         &mut workspace.diagnostics,
     );
     workspace.origins = origins;
+    workspace.tree = tree;
     Ok(workspace)
 }
 
-fn read_file(input: &Input, file: FileId) -> FileOutcome {
-    let text = match sources::read_text(&input.path) {
+fn read_file(tree: &Tree, input: &Input, file: FileId) -> FileOutcome {
+    let text = match tree.read_text(&input.path) {
         Ok(text) => text,
         Err(message) => {
             return FileOutcome {
@@ -221,8 +242,8 @@ impl Workspace {
         let Some(origin) = self.origins.get(&file) else {
             return shown.clone();
         };
-        let path = std::fs::canonicalize(&origin.path).unwrap_or_else(|_| origin.path.clone());
-        let root = std::fs::canonicalize(&origin.root).unwrap_or_else(|_| origin.root.clone());
+        let path = self.tree.canonical(&origin.path);
+        let root = self.tree.canonical(&origin.root);
         path.strip_prefix(&root)
             .map_or_else(|_| shown.clone(), sources::display_path)
     }

@@ -6,11 +6,11 @@
 //! a bundle must never inline a file from elsewhere on the build machine.
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use super::{Domain, Rego, Text};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::sources::{self, FileId, Location, SourceFile, SourceMap};
+use crate::sources::{self, FileId, Location, SourceFile, SourceMap, Tree, lexical_normal};
 
 /// Where a YAML file came from, for resolving the paths it names.
 #[derive(Clone, Debug)]
@@ -24,6 +24,7 @@ pub struct Origin {
 /// Fills in [`Rego::File::source`] for every `rego_filename` of `domains`, adding the files
 /// read to `sources`. Each file is read once however many entries name it.
 pub fn resolve(
+    tree: &Tree,
     domains: &mut [Domain],
     origins: &HashMap<FileId, Origin>,
     sources: &mut SourceMap,
@@ -46,6 +47,7 @@ pub fn resolve(
                 continue;
             };
             let resolver = Resolver {
+                tree,
                 file,
                 origin,
                 yaml_name: &yaml_name,
@@ -57,6 +59,7 @@ pub fn resolve(
 }
 
 struct Resolver<'a> {
+    tree: &'a Tree,
     file: FileId,
     origin: &'a Origin,
     yaml_name: &'a str,
@@ -79,21 +82,17 @@ impl Resolver<'_> {
         let yaml_dir = self.origin.path.parent().unwrap_or(Path::new("."));
         let beside_yaml = yaml_dir.join(given);
         let from_cwd = self.cwd.join(given);
-        let root =
-            std::fs::canonicalize(&self.origin.root).unwrap_or_else(|_| self.origin.root.clone());
+        let tree = self.tree;
+        let root = tree.canonical(&self.origin.root);
 
-        let (found, via_cwd) = if beside_yaml.is_file() {
+        let (found, via_cwd) = if tree.is_file(&beside_yaml) {
             (beside_yaml.clone(), false)
-        } else if !given.is_absolute() && from_cwd.is_file() {
+        } else if !given.is_absolute() && tree.is_file(&from_cwd) {
             (from_cwd.clone(), true)
         } else {
             (beside_yaml.clone(), false)
         };
-        let inside = |p: &Path| {
-            let resolved =
-                std::fs::canonicalize(p).unwrap_or_else(|_| lexical_normal(&absolute(p, self.cwd)));
-            resolved.starts_with(&root)
-        };
+        let inside = |p: &Path| tree.canonical(&absolute(p, self.cwd)).starts_with(&root);
         if !inside(&found) {
             out.push(
                 Diagnostic::new(
@@ -109,7 +108,7 @@ impl Resolver<'_> {
             );
             return None;
         }
-        if !found.is_file() {
+        if !tree.is_file(&found) {
             let mut help = format!(
                 "looked for `{}` (beside the YAML file)",
                 display(&beside_yaml, self.cwd)
@@ -148,11 +147,11 @@ impl Resolver<'_> {
                 )),
             );
         }
-        let key = std::fs::canonicalize(&found).unwrap_or_else(|_| found.clone());
+        let key = tree.canonical(&found);
         if let Some(cached) = cache.get(&key) {
             return *cached;
         }
-        let result = match sources::read_text(&found) {
+        let result = match tree.read_text(&found) {
             Err(message) => {
                 out.push(
                     Diagnostic::new(
@@ -204,24 +203,6 @@ fn absolute(path: &Path, cwd: &Path) -> PathBuf {
     }
 }
 
-/// Removes `.` and folds `..` without touching the file system.
-fn lexical_normal(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                let at_parent = matches!(out.components().next_back(), Some(Component::ParentDir));
-                if at_parent || (!out.pop() && !out.has_root()) {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
 /// A path for messages: relative to the current directory when below it.
 fn display(path: &Path, cwd: &Path) -> String {
     let normal = lexical_normal(path);
@@ -236,23 +217,6 @@ fn display(path: &Path, cwd: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lexical_normal_folds_parent_components() {
-        assert_eq!(
-            lexical_normal(Path::new("a/./b/../c")),
-            PathBuf::from("a/c")
-        );
-        assert_eq!(lexical_normal(Path::new("../x")), PathBuf::from("../x"));
-        assert_eq!(
-            lexical_normal(Path::new("../../x")),
-            PathBuf::from("../../x")
-        );
-        assert_eq!(
-            lexical_normal(Path::new("/r/a/../../..")),
-            PathBuf::from("/")
-        );
-    }
 
     #[test]
     fn display_is_relative_to_the_current_directory() {
