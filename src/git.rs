@@ -4,8 +4,12 @@
 //! alternates, partial clones). Failures are values, never panics: a tree outside Git, or a
 //! machine without `git`, simply has no revision.
 
-use std::path::Path;
-use std::process::Command;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::sources::{Snapshot, lexical_normal};
 
 /// The commit a tree is at, and whether the given paths have uncommitted changes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,4 +52,160 @@ pub fn revision(dir: &Path, paths: &[&Path]) -> Option<Revision> {
         commit,
         dirty: !status.trim().is_empty(),
     })
+}
+
+/// Why a revision could not be read. These are invocation problems (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitError {
+    /// `git` is not installed or could not be started.
+    Unavailable(String),
+    /// The directory is not inside a Git work tree.
+    NotARepository(PathBuf),
+    /// The revision does not name a commit.
+    UnknownRevision(String),
+    /// `git` failed in some other way.
+    Failed(String),
+}
+
+impl std::fmt::Display for GitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GitError::Unavailable(e) => write!(f, "cannot run `git`: {e}"),
+            GitError::NotARepository(dir) => {
+                write!(f, "`{}` is not inside a Git repository", dir.display())
+            }
+            GitError::UnknownRevision(rev) => write!(f, "unknown revision `{rev}`"),
+            GitError::Failed(e) => write!(f, "git failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for GitError {}
+
+/// The work tree root of the repository containing `dir`.
+pub fn toplevel(dir: &Path) -> Result<PathBuf, GitError> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .map_err(|e| GitError::Unavailable(e.to_string()))?;
+    if !output.status.success() {
+        return Err(GitError::NotARepository(dir.to_path_buf()));
+    }
+    let root = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    Ok(std::fs::canonicalize(&root).unwrap_or_else(|_| PathBuf::from(root)))
+}
+
+/// Reads the files under `paths` (relative to `cwd`) as they are in revision `rev`, without
+/// touching the work tree: one `git ls-tree` and one `git cat-file --batch`.
+pub fn snapshot(cwd: &Path, rev: &str, paths: &[PathBuf]) -> Result<Snapshot, GitError> {
+    let root = toplevel(cwd)?;
+    let commit = git(
+        &root,
+        &["rev-parse", "--verify", "-q", &format!("{rev}^{{commit}}")],
+    )
+    .map(|s| s.trim().to_string())
+    .filter(|s| !s.is_empty())
+    .ok_or_else(|| GitError::UnknownRevision(rev.to_string()))?;
+    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    let mut specs: Vec<String> = Vec::new();
+    for path in paths {
+        let absolute = lexical_normal(&cwd.join(path));
+        let relative = absolute.strip_prefix(&root).map_err(|_| {
+            GitError::Failed(format!(
+                "`{}` is outside the repository at `{}`",
+                path.display(),
+                root.display()
+            ))
+        })?;
+        let spec = relative.to_string_lossy().replace('\\', "/");
+        specs.push(if spec.is_empty() {
+            ".".to_string()
+        } else {
+            spec
+        });
+    }
+    let mut args = vec!["ls-tree", "-r", "-z", "--full-tree", commit.as_str(), "--"];
+    args.extend(specs.iter().map(String::as_str));
+    let listing = git(&root, &args)
+        .ok_or_else(|| GitError::Failed(format!("cannot list the files of `{rev}`")))?;
+    // "<mode> <type> <object>\t<path>" entries separated by NUL
+    let mut wanted: Vec<(String, PathBuf)> = Vec::new();
+    for entry in listing.split('\0').filter(|e| !e.is_empty()) {
+        let Some((meta, path)) = entry.split_once('\t') else {
+            continue;
+        };
+        let mut fields = meta.split(' ');
+        let (_, kind, object) = (fields.next(), fields.next(), fields.next());
+        if let (Some("blob"), Some(object)) = (kind, object) {
+            wanted.push((object.to_string(), root.join(path)));
+        }
+    }
+    let files = cat_files(&root, &wanted)?;
+    Ok(Snapshot {
+        label: rev.to_string(),
+        root,
+        files,
+    })
+}
+
+/// Reads many blobs through one `git cat-file --batch`.
+fn cat_files(
+    root: &Path,
+    wanted: &[(String, PathBuf)],
+) -> Result<BTreeMap<PathBuf, Vec<u8>>, GitError> {
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| GitError::Unavailable(e.to_string()))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| GitError::Failed("no stdin".into()))?;
+    let requests: String = wanted
+        .iter()
+        .map(|(object, _)| format!("{object}\n"))
+        .collect();
+    // write from another thread so a full output pipe never blocks the input
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(requests.as_bytes());
+    });
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| GitError::Failed("no stdout".into()))?;
+    let mut reader = BufReader::new(stdout);
+    let mut files = BTreeMap::new();
+    for (object, path) in wanted {
+        let mut header = String::new();
+        reader
+            .read_line(&mut header)
+            .map_err(|e| GitError::Failed(e.to_string()))?;
+        let mut parts = header.split_whitespace();
+        let (Some(_), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(GitError::Failed(format!(
+                "unexpected output reading object {object}: {header}"
+            )));
+        };
+        let size: usize = size
+            .parse()
+            .map_err(|_| GitError::Failed(format!("bad size for {object}")))?;
+        let mut content = vec![0; size + 1];
+        reader
+            .read_exact(&mut content)
+            .map_err(|e| GitError::Failed(e.to_string()))?;
+        content.pop();
+        if kind == "blob" {
+            files.insert(path.clone(), content);
+        }
+    }
+    let _ = writer.join();
+    let _ = child.wait();
+    Ok(files)
 }

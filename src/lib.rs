@@ -20,6 +20,7 @@ pub mod bundle;
 pub mod checks;
 pub mod config;
 pub mod diagnostics;
+pub mod diff;
 pub mod explain;
 pub mod git;
 pub mod graph;

@@ -59,8 +59,9 @@ pub struct Output {
     pub domains: BTreeMap<String, String>,
 }
 
-/// Compiles an error-free workspace into the bundle's files.
-pub fn compile(workspace: &Workspace, revision: Option<&SourceRevision>) -> Output {
+/// The compiled model of a workspace and where each entity was written. Works on any
+/// workspace; references that do not resolve keep their text.
+pub fn compile_model(workspace: &Workspace) -> (Bundle, model::SourceMapFile) {
     let index = Index::build(&workspace.domains, &workspace.broken_domains);
     let graph = Graph::build(&index);
     let files = |domain: &crate::model::Domain| workspace.relative_file(domain.file);
@@ -70,7 +71,13 @@ pub fn compile(workspace: &Workspace, revision: Option<&SourceRevision>) -> Outp
         graph: &graph,
         files: &files,
     };
-    let (bundle, source_map) = compiler.compile();
+    compiler.compile()
+}
+
+/// Compiles an error-free workspace into the bundle's files.
+pub fn compile(workspace: &Workspace, revision: Option<&SourceRevision>) -> Output {
+    let files = |domain: &crate::model::Domain| workspace.relative_file(domain.file);
+    let (bundle, source_map) = compile_model(workspace);
     let mut out = BTreeMap::new();
     let mut domains = BTreeMap::new();
     let mut taken = std::collections::BTreeSet::new();

@@ -27,7 +27,7 @@ pub struct Bundle {
     pub format_version: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DomainBundle {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub annotation_defaults: Option<String>,
@@ -173,10 +173,10 @@ impl Compiler<'_> {
 
     fn resolve_text(&self, d: u32, text: &Option<Text>, target: Section) -> Option<String> {
         let text = text.as_ref()?;
-        Some(
-            self.resolve(d, text, target)
-                .map_or_else(|| text.value.clone(), |id| self.qualified(id)),
-        )
+        Some(self.resolve(d, text, target).map_or_else(
+            || unresolved(domain_name(self.index, d), &text.value),
+            |id| self.qualified(id),
+        ))
     }
 
     fn referrers(&self, id: EntityId) -> Vec<Referrer> {
@@ -301,8 +301,10 @@ impl Compiler<'_> {
                     .dependencies
                     .iter()
                     .map(|t| {
-                        self.resolve(d, t, Section::Library)
-                            .map_or_else(|| t.value.clone(), |id| self.qualified(id))
+                        self.resolve(d, t, Section::Library).map_or_else(
+                            || unresolved(domain_name(self.index, d), &t.value),
+                            |id| self.qualified(id),
+                        )
                     })
                     .collect(),
                 library_closure: self
@@ -383,8 +385,10 @@ impl Compiler<'_> {
                             .roles
                             .iter()
                             .map(|t| {
-                                self.resolve(d, t, Section::Role)
-                                    .map_or_else(|| t.value.clone(), |id| self.qualified(id))
+                                self.resolve(d, t, Section::Role).map_or_else(
+                                    || unresolved(domain_name(self.index, d), &t.value),
+                                    |id| self.qualified(id),
+                                )
                             })
                             .collect(),
                         effective_roles: effective_roles.into_iter().collect(),
@@ -464,6 +468,19 @@ impl Compiler<'_> {
             locations,
         )
     }
+}
+
+/// A reference that does not resolve, in the same `domain/id` form as resolved ones.
+fn unresolved(domain: &str, text: &str) -> String {
+    if text.contains('/') {
+        text.to_string()
+    } else {
+        format!("{domain}/{text}")
+    }
+}
+
+fn domain_name<'i>(index: &'i Index<'_>, d: u32) -> &'i str {
+    &index.domain(d).name.value
 }
 
 fn label(text: &Option<Text>) -> Option<String> {

@@ -5,6 +5,7 @@
 
 mod build;
 mod check;
+mod diff;
 mod inspect;
 
 use std::io::{IsTerminal, Write};
@@ -30,6 +31,48 @@ pub enum Command {
     Graph(GraphArgs),
     /// Explain one entity: where it is defined, what it references, who references it
     Explain(ExplainArgs),
+    /// Show what a change does to access: `pdc diff OLD NEW` or `pdc diff --base REV [PATH...]`
+    Diff(DiffArgs),
+}
+
+/// Diff output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// For a terminal
+    Text,
+    /// A pull-request comment
+    Markdown,
+    /// Versioned JSON, for bots
+    Json,
+}
+
+/// The least serious class of change that fails the command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Breaking,
+    Access,
+    Any,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// OLD and NEW, each a path, a bundle.json, a Git revision `REV`, or `REV:path`;
+    /// with --base, the paths to compare instead [default: policy-domains]
+    pub sides: Vec<String>,
+    /// Compare this Git revision with the working tree
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Exit with 1 when there is any change
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Exit with 1 when there is a change of this class or a worse one
+    #[arg(long, value_enum, value_name = "CLASS")]
+    pub fail_on: Option<FailOn>,
+    /// When to use colours in text output
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
 }
 
 /// Graph output format.
@@ -163,6 +206,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Build(args) => build::run(&args),
         Command::Graph(args) => inspect::graph(&args),
         Command::Explain(args) => inspect::explain(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }
 

@@ -271,6 +271,32 @@ fn keyword_without_import(text: &str, path: &str) -> Option<RegoError> {
     })
 }
 
+/// Whether two Rego texts are the same program up to comments and formatting: their token
+/// streams are equal. Text that does not tokenize is compared as it is.
+pub fn same_program(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match (tokens(a), tokens(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn tokens(text: &str) -> Option<Vec<String>> {
+    use regorus::unstable::{Lexer, Source, TokenKind};
+    let source = Source::from_contents("rego".to_string(), text.to_string()).ok()?;
+    let mut lexer = Lexer::new(&source);
+    let mut out = Vec::new();
+    loop {
+        let token = lexer.next_token().ok()?;
+        if matches!(token.0, TokenKind::Eof) {
+            return Some(out);
+        }
+        out.push(token.1.text().to_string());
+    }
+}
+
 /// Reads `--> file:line:col` and `error: message` out of the parser's rendered error.
 fn parse_error_text(text: &str, default_path: &str) -> RegoError {
     let mut error = RegoError {
@@ -713,6 +739,19 @@ fn duplicate_library_packages(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_and_layout_do_not_change_the_program() {
+        let a = "package authz\ndefault allow = false\nallow { input.x == 1 }\n";
+        let b = "package authz\n\n# why\ndefault allow   = false\nallow {\n  input.x == 1 # inline\n}\n";
+        assert!(same_program(a, b));
+        assert!(!same_program(a, &a.replace("1", "2")));
+        let with_string = "package authz\nallow { input.role == \"admin\" }\n";
+        assert!(!same_program(
+            with_string,
+            &with_string.replace("admin", "root")
+        ));
+    }
 
     #[test]
     fn messages_are_tidied_into_clauses() {

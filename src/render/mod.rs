@@ -4,6 +4,7 @@
 //! the binary decides where it goes. Rendering is the only place that computes line and
 //! column numbers.
 
+pub mod diff;
 pub mod explain;
 pub mod graph;
 mod human;

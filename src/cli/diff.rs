@@ -1,0 +1,77 @@
+//! `pdc diff`: compare two states and report what the change does to access.
+
+use std::path::PathBuf;
+
+use super::{
+    Color, DiffArgs, DiffFormat, FailOn, Outcome, emit, fail, paths_or_default, use_color,
+};
+use pdc::diff::{self, Class, DiffOptions, side};
+use pdc::render::diff as render;
+
+pub fn run(args: &DiffArgs) -> Outcome {
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(e) => return fail(&format!("cannot read the current directory: {e}")),
+    };
+    let loaded = match &args.base {
+        Some(base) => {
+            let paths = paths_or_default(&args.sides.iter().map(PathBuf::from).collect::<Vec<_>>());
+            let label = paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ");
+            rayon::join(
+                || side::revision_side(base, &paths, &cwd),
+                || {
+                    pdc::workspace::load(&paths, &cwd)
+                        .map(|w| side::from_workspace(&label, w))
+                        .map_err(side::SideError::Discover)
+                },
+            )
+        }
+        None => {
+            let [old, new] = args.sides.as_slice() else {
+                return fail(
+                    "give two states to compare (`pdc diff OLD NEW`), or `--base REV [PATH...]`",
+                );
+            };
+            let defaults = paths_or_default(&[]);
+            rayon::join(
+                || side::load(old, &defaults, &cwd),
+                || side::load(new, &defaults, &cwd),
+            )
+        }
+    };
+    let (old, new) = match loaded {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(e), _) | (_, Err(e)) => return fail(&e.to_string()),
+    };
+    let external = new
+        .workspace
+        .as_ref()
+        .map(|w| w.config.delete_safety.external.clone())
+        .unwrap_or_default();
+    let result = diff::diff(&old.compiled, &new.compiled, &DiffOptions { external });
+    emit(&match args.format {
+        DiffFormat::Text => {
+            render::text(&result, use_color(args.color) && args.color != Color::Never)
+        }
+        DiffFormat::Markdown => render::markdown(&result),
+        DiffFormat::Json => render::json(&result),
+    });
+    let threshold = match args.fail_on {
+        Some(FailOn::Breaking) => Some(Class::Breaking),
+        Some(FailOn::Access) => Some(Class::Access),
+        Some(FailOn::Any) => Some(Class::Cosmetic),
+        None if args.exit_code => Some(Class::Cosmetic),
+        None => None,
+    };
+    let failing = threshold.is_some_and(|t| result.worst().is_some_and(|w| w <= t));
+    super::check::release((old, new, result));
+    if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    }
+}
