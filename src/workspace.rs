@@ -23,10 +23,30 @@ use crate::sources::{
 use crate::syntax;
 
 /// Choices made on the command line, which win over `pdc.toml`.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     pub rego_version: Option<RegoVersion>,
+    /// `--base REV`: also check delete-safety against this Git revision.
+    pub base: Option<String>,
 }
+
+/// Why a check could not run at all (exit 2).
+#[derive(Debug)]
+pub enum CheckError {
+    Discover(DiscoverError),
+    Base(crate::diff::side::SideError),
+}
+
+impl std::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckError::Discover(e) => e.fmt(f),
+            CheckError::Base(e) => write!(f, "cannot read the base revision: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for CheckError {}
 
 /// Everything read from a set of paths.
 #[derive(Debug, Default)]
@@ -267,9 +287,45 @@ pub fn analyze(workspace: &Workspace, options: &Options) -> Vec<Diagnostic> {
 }
 
 /// Loads and checks the PolicyDomains under `paths`.
-pub fn check(paths: &[PathBuf], cwd: &Path, options: &Options) -> Result<Report, DiscoverError> {
-    let mut workspace = load(paths, cwd)?;
+pub fn check(paths: &[PathBuf], cwd: &Path, options: &Options) -> Result<Report, CheckError> {
+    let (current, base) = rayon::join(
+        || load(paths, cwd).map_err(CheckError::Discover),
+        || {
+            options
+                .base
+                .as_ref()
+                .map(|rev| {
+                    crate::diff::side::revision_side(rev, paths, cwd).map_err(CheckError::Base)
+                })
+                .transpose()
+        },
+    );
+    let mut workspace = current?;
+    let base = base?;
     let mut found = analyze(&workspace, options);
+    if let (Some(base), Some(revision)) = (&base, &options.base)
+        && let Some(base_workspace) = &base.workspace
+    {
+        let (current_bundle, _) = crate::bundle::compile_model(&workspace);
+        let safety = crate::diff::safety::check(
+            &mut workspace,
+            base_workspace,
+            &base.compiled.bundle,
+            &current_bundle,
+            revision,
+        );
+        // a removed entity explains the dangling reference better than "not found"
+        let places: std::collections::HashSet<Location> = safety
+            .iter()
+            .filter(|d| d.code == Code::RemovedButReferenced)
+            .map(|d| d.location)
+            .collect();
+        found.retain(|d| {
+            !(matches!(d.code, Code::UnresolvedReference | Code::UnknownDomain)
+                && places.contains(&d.location))
+        });
+        found.extend(safety);
+    }
     let mut diagnostics = std::mem::take(&mut workspace.diagnostics);
     diagnostics.append(&mut found);
     diagnostics::sort_and_dedup(&mut diagnostics, &workspace.sources);

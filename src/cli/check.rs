@@ -28,6 +28,7 @@ pub fn load(args: &CheckArgs) -> Result<Report, Outcome> {
     let paths = paths_or_default(&args.paths);
     let options = workspace::Options {
         rego_version: args.rego_version.map(Into::into),
+        base: args.base.clone(),
     };
     workspace::check(&paths, &cwd, &options).map_err(|e| fail(&e.to_string()))
 }

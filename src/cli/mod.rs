@@ -163,6 +163,10 @@ pub struct CheckArgs {
     /// Rego syntax of the modules [default: `[rego] version` in pdc.toml, else v0]
     #[arg(long, value_enum)]
     pub rego_version: Option<RegoVersionArg>,
+    /// Also check delete-safety against this Git revision: removed or renamed entities that
+    /// are still referenced, or used outside the repository
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
 }
 
 /// Rego syntax version.

@@ -251,6 +251,15 @@ registry! {
     DuplicateLibraryPackage = "PD815", "duplicate-library-package", Rego, Warning,
         "Two libraries declare the same package.",
         "libraries `a` and `b` both declare `package utils`";
+        RemovedButReferenced = "PD901", "removed-but-referenced", DeleteSafety, Error,
+        "An entity removed or renamed since the base revision that something still references.",
+        "group `mrn:iam:group:devs` was removed since `HEAD~1` but role `...` still references it";
+    AccessRemoved = "PD902", "access-removed", DeleteSafety, Warning,
+        "A group, role or scope removed or renamed since the base revision: tokens carrying its MRN lose access.",
+        "group `mrn:iam:group:devs` was removed since `HEAD~1`: members of this group lose roles `...`";
+    ExternalMrnRemoved = "PD903", "external-mrn-removed", DeleteSafety, Error,
+        "An MRN that `pdc.toml` lists as used outside the repository was removed or renamed.",
+        "group `mrn:iam:group:sso-admins` was removed since `main`, but `pdc.toml` lists it as used outside this repository";
     UnusedPolicy = "PD951", "unused-policy", Unused, Warning,
         "A policy that no role, resource group, scope or operation references.",
         "policy `mrn:iam:policy:legacy` is never used";

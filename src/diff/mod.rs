@@ -8,6 +8,7 @@
 //! changes) or `cosmetic`; the impact section says which groups gain or lose which roles and
 //! policies, which Rego changed for whom, and which routing moved.
 
+pub mod safety;
 pub mod side;
 
 use std::collections::{BTreeMap, BTreeSet};

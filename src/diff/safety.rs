@@ -1,0 +1,257 @@
+//! Delete-safety: what `pdc check --base REV` adds to a check.
+//!
+//! MRNs are meant to be immutable: tokens carry group, role and scope MRNs, and other
+//! entities refer to each other by MRN. So an entity that existed at `REV` and is gone now is
+//! an error wherever something still references it (at that reference, with the removed
+//! definition as a related location), an error when `pdc.toml` lists it as used outside the
+//! repository, and otherwise, for groups, roles and scopes, a warning saying who loses what.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::bundle::model::Bundle;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::index::Index;
+use crate::model::{Section, split_reference};
+use crate::sources::{FileId, Location, SourceFile, Span};
+use crate::workspace::Workspace;
+
+/// A removed entity: where it was defined at the base revision.
+struct Removed {
+    file: FileId,
+    span: Span,
+    /// Its new id, when it was renamed (same content under another id).
+    renamed_to: Option<String>,
+}
+
+/// Compares the current workspace with the base revision's, adding the base files it points
+/// at to the current workspace's sources.
+pub fn check(
+    current: &mut Workspace,
+    base: &Workspace,
+    base_bundle: &Bundle,
+    current_bundle: &Bundle,
+    revision: &str,
+) -> Vec<Diagnostic> {
+    let index = Index::build(&current.domains, &current.broken_domains);
+    let mut copied: HashMap<FileId, FileId> = HashMap::new();
+    let mut removed: HashMap<(Section, String, String), Removed> = HashMap::new();
+    for domain in &base.domains {
+        let now = index.domain_named(&domain.name.value);
+        for section in Section::ALL {
+            for meta in domain.metas(section) {
+                let Some(id) = meta.id() else {
+                    continue;
+                };
+                if now.is_some_and(|d| index.find(d, section, id).is_some()) {
+                    continue;
+                }
+                let file = *copied.entry(domain.file).or_insert_with(|| {
+                    let source = base.sources.get(domain.file);
+                    current.sources.add(SourceFile::new(
+                        source.name.clone(),
+                        None,
+                        source.text.clone(),
+                    ))
+                });
+                removed
+                    .entry((section, domain.name.value.clone(), id.to_string()))
+                    .or_insert(Removed {
+                        file,
+                        span: meta.anchor_span(),
+                        renamed_to: renamed_to(
+                            base_bundle,
+                            current_bundle,
+                            &domain.name.value,
+                            section,
+                            id,
+                        ),
+                    });
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut referenced: BTreeSet<(Section, String, String)> = BTreeSet::new();
+    for domain in &current.domains {
+        for reference in domain.references() {
+            let Some(parts) = split_reference(&reference.text.value) else {
+                continue;
+            };
+            let target_domain = parts.domain.unwrap_or(&domain.name.value).to_string();
+            let key = (reference.target, target_domain, parts.id.to_string());
+            let Some(gone) = removed.get(&key) else {
+                continue;
+            };
+            referenced.insert(key.clone());
+            let owner = match reference.owner.id() {
+                Some(id) => format!("{} `{id}`", reference.owner_section.noun()),
+                None => format!(
+                    "{} at index {}",
+                    reference.owner_section.noun(),
+                    reference.owner.index
+                ),
+            };
+            let noun = reference.target.noun();
+            let what = match &gone.renamed_to {
+                Some(new) => format!("was renamed to `{new}` since `{revision}`"),
+                None => format!("was removed since `{revision}`"),
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::RemovedButReferenced,
+                    Location::new(domain.file, reference.text.span),
+                    format!(
+                        "{noun} `{}` {what} but {owner} still references it",
+                        parts.id
+                    ),
+                )
+                .with_label(format!("still references the removed {noun}"))
+                .with_related(
+                    Location::new(gone.file, gone.span),
+                    format!("defined here in `{revision}`"),
+                )
+                .with_help(match &gone.renamed_to {
+                    Some(new) => format!(
+                        "point `{}` at `{new}`, or keep the old MRN: references and tokens use it",
+                        reference.field
+                    ),
+                    None => format!(
+                        "restore the {noun}, or change `{}` in {owner} first",
+                        reference.field
+                    ),
+                }),
+            );
+        }
+    }
+    let external: BTreeSet<&str> = current
+        .config
+        .delete_safety
+        .external
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let mut keys: Vec<&(Section, String, String)> = removed.keys().collect();
+    keys.sort();
+    for key in keys {
+        let (section, domain, id) = key;
+        let gone = &removed[key];
+        let qualified = format!("{domain}/{id}");
+        let what = match &gone.renamed_to {
+            Some(new) => format!("renamed to `{new}`"),
+            None => "removed".to_string(),
+        };
+        if external.contains(id.as_str()) || external.contains(qualified.as_str()) {
+            out.push(
+                Diagnostic::new(
+                    Code::ExternalMrnRemoved,
+                    Location::new(gone.file, gone.span),
+                    format!("{} `{id}` was {what} since `{revision}`, but `pdc.toml` lists it as used outside this repository", section.noun()),
+                )
+                .with_label(format!("defined here in `{revision}`"))
+                .with_help("systems outside the repository (identity provider claims, other teams' domains) still send this MRN; restore it, or remove it from `[delete-safety] external` once they no longer do"),
+            );
+            continue;
+        }
+        if referenced.contains(key)
+            || !matches!(section, Section::Group | Section::Role | Section::Scope)
+        {
+            continue;
+        }
+        let loses = losses(base_bundle, *section, domain, id);
+        let holders = match section {
+            Section::Group => "members of this group",
+            Section::Role => "holders of this role",
+            _ => "tokens with this scope",
+        };
+        out.push(
+            Diagnostic::new(
+                Code::AccessRemoved,
+                Location::new(gone.file, gone.span),
+                format!("{} `{id}` was {what} since `{revision}`: {holders} lose {loses}", section.noun()),
+            )
+            .with_label(format!("defined here in `{revision}`"))
+            .with_help("tokens carry this MRN, so access ends the moment this deploys; if that is intended, make sure nobody still relies on it"),
+        );
+    }
+    out
+}
+
+/// The id an entity was renamed to: a new entity of the same section with the same content.
+fn renamed_to(
+    base: &Bundle,
+    current: &Bundle,
+    domain: &str,
+    section: Section,
+    id: &str,
+) -> Option<String> {
+    let strip = |value: serde_json::Value| -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(mut map) => {
+                map.remove("referenced_by");
+                map.remove("name");
+                serde_json::Value::Object(map)
+            }
+            other => other,
+        }
+    };
+    let entries = |bundle: &Bundle| -> Option<serde_json::Map<String, serde_json::Value>> {
+        let domain = serde_json::to_value(bundle.domains.get(domain)?).ok()?;
+        let key = match section {
+            Section::Library => "policy_libraries",
+            Section::Policy => "policies",
+            Section::Role => "roles",
+            Section::Group => "groups",
+            Section::ResourceGroup => "resource_groups",
+            Section::Scope => "scopes",
+            _ => return None,
+        };
+        domain.get(key)?.as_object().cloned()
+    };
+    let before = strip(entries(base)?.get(id)?.clone());
+    let after = entries(current)?;
+    let old_ids = entries(base)?;
+    after
+        .into_iter()
+        .filter(|(new_id, _)| !old_ids.contains_key(new_id))
+        .find(|(_, value)| strip(value.clone()) == before)
+        .map(|(new_id, _)| new_id)
+}
+
+/// "roles `a`, `b` and policies `p`" from the base revision's compiled model.
+fn losses(base: &Bundle, section: Section, domain: &str, id: &str) -> String {
+    let list = |items: &[String]| {
+        items
+            .iter()
+            .map(|i| format!("`{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(d) = base.domains.get(domain) else {
+        return "what it granted".to_string();
+    };
+    let found = match section {
+        Section::Group => d.groups.get(id).map(|g| {
+            let mut parts = Vec::new();
+            if !g.effective_roles.is_empty() {
+                parts.push(format!("roles {}", list(&g.effective_roles)));
+            }
+            if !g.effective_policies.is_empty() {
+                parts.push(format!("policies {}", list(&g.effective_policies)));
+            }
+            parts.join(" and ")
+        }),
+        Section::Role => d
+            .roles
+            .get(id)
+            .and_then(|r| r.policy.clone())
+            .map(|p| format!("policy `{p}`")),
+        Section::Scope => d
+            .scopes
+            .get(id)
+            .and_then(|s| s.policy.clone())
+            .map(|p| format!("policy `{p}`")),
+        _ => None,
+    };
+    found
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "what it granted".to_string())
+}
