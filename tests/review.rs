@@ -1,0 +1,516 @@
+//! Review and delete-safety against real Git repositories made in a temporary directory:
+//! `pdc diff --base HEAD~1`, `pdc diff REV REV`, and `pdc check --base HEAD~1` on renames,
+//! deletions with and without dependents, reordered operations, cosmetic-only edits, Rego
+//! edits and cross-domain effects; snapshots of each diff format; and the property that a
+//! state compared with itself has no changes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use proptest::prelude::*;
+
+struct Repo {
+    dir: PathBuf,
+}
+
+impl Repo {
+    fn new(name: &str) -> Repo {
+        let dir = std::env::temp_dir().join(format!("pdc-review-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("policy-domains")).unwrap();
+        let repo = Repo { dir };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    fn git(&self, args: &[&str]) {
+        let status = Command::new("git")
+            .current_dir(&self.dir)
+            .args([
+                "-c",
+                "user.email=ci@example.com",
+                "-c",
+                "user.name=ci",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let path = self.dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn commit(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    fn pdc(&self, args: &[&str]) -> Output {
+        let output = Command::new(env!("CARGO_BIN_EXE_pdc"))
+            .current_dir(&self.dir)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+        output
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let output = self.pdc(args);
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{e}: {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
+    }
+}
+
+impl Drop for Repo {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+const SHARED: &str = r#"apiVersion: iamlite.manetu.io/v1beta1
+kind: PolicyDomain
+metadata:
+  name: shared
+spec:
+  policy-libraries:
+    - mrn: mrn:iam:shared:library:roles
+      rego: |
+        package shared.roles
+
+        has_role(p, r) {
+          p.mroles[_] == r
+        }
+"#;
+
+const SHOP: &str = r#"apiVersion: iamlite.manetu.io/v1beta1
+kind: PolicyDomain
+metadata:
+  name: shop
+spec:
+  policies:
+    - mrn: mrn:iam:shop:policy:read
+      description: read the catalogue
+      dependencies:
+        - shared/mrn:iam:shared:library:roles
+      rego: |
+        package authz
+        import data.shared.roles
+
+        default allow = false
+
+        allow {
+          roles.has_role(input.principal, "mrn:iam:shop:role:buyer")
+        }
+    - mrn: mrn:iam:shop:policy:admin
+      rego: |
+        package authz
+        default allow = true
+  roles:
+    - mrn: mrn:iam:shop:role:buyer
+      policy: mrn:iam:shop:policy:read
+      annotations:
+        - name: tier
+          value: silver
+    - mrn: mrn:iam:shop:role:admin
+      policy: mrn:iam:shop:policy:admin
+  groups:
+    - mrn: mrn:iam:shop:group:customers
+      roles:
+        - mrn:iam:shop:role:buyer
+    - mrn: mrn:iam:shop:group:staff
+      roles:
+        - mrn:iam:shop:role:buyer
+        - mrn:iam:shop:role:admin
+  operations:
+    - name: read
+      selector: ["shop:read:.*"]
+      policy: mrn:iam:shop:policy:read
+    - name: admin
+      selector: ["shop:admin:.*"]
+      policy: mrn:iam:shop:policy:admin
+"#;
+
+fn base_repo(name: &str) -> Repo {
+    let repo = Repo::new(name);
+    repo.write("policy-domains/shared.yaml", SHARED);
+    repo.write("policy-domains/shop.yaml", SHOP);
+    repo.commit("base");
+    repo
+}
+
+fn changes(diff: &serde_json::Value) -> Vec<(String, String, String, String)> {
+    diff["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["class"].as_str().unwrap().to_string(),
+                c["kind"].as_str().unwrap().to_string(),
+                c["section"].as_str().unwrap().to_string(),
+                c["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn codes(report: &serde_json::Value) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn renaming_a_referenced_role_is_breaking_and_an_error() {
+    let repo = base_repo("rename");
+    repo.write(
+        "policy-domains/shop.yaml",
+        &SHOP.replacen(
+            "- mrn: mrn:iam:shop:role:admin\n",
+            "- mrn: mrn:iam:shop:role:administrator\n",
+            1,
+        ),
+    );
+    repo.commit("rename admin");
+    let diff = repo.json(&["diff", "HEAD~1", "HEAD", "--format", "json"]);
+    assert!(changes(&diff).contains(&(
+        "breaking".into(),
+        "renamed".into(),
+        "roles".into(),
+        "mrn:iam:shop:role:administrator".into()
+    )));
+    let renamed = &diff["changes"][0];
+    assert_eq!(renamed["renamed_from"], "mrn:iam:shop:role:admin");
+    let report = repo.json(&["check", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(codes(&report), ["PD901"]);
+    let diagnostic = &report["diagnostics"][0];
+    assert!(
+        diagnostic["message"]
+            .as_str()
+            .unwrap()
+            .contains("renamed to `mrn:iam:shop:role:administrator`")
+    );
+    assert_eq!(diagnostic["line"], 39);
+    assert_eq!(
+        diagnostic["related"][0]["file"],
+        "HEAD~1:policy-domains/shop.yaml"
+    );
+    assert_eq!(diagnostic["related"][0]["line"], 30);
+    assert_eq!(
+        repo.pdc(&["check", "--base", "HEAD~1"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        repo.pdc(&["diff", "HEAD~1", "HEAD", "--fail-on", "breaking"])
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn deleting_a_group_nothing_references_is_a_warning_saying_who_loses_what() {
+    let repo = base_repo("delete-group");
+    let without = SHOP.replace("    - mrn: mrn:iam:shop:group:customers\n      roles:\n        - mrn:iam:shop:role:buyer\n", "");
+    repo.write("policy-domains/shop.yaml", &without);
+    let report = repo.json(&["check", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(codes(&report), ["PD902"]);
+    let message = report["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("group `mrn:iam:shop:group:customers` was removed"),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "lose roles `shop/mrn:iam:shop:role:buyer` and policies `shop/mrn:iam:shop:policy:read`"
+        ),
+        "{message}"
+    );
+    assert_eq!(
+        repo.pdc(&["check", "--base", "HEAD"]).status.code(),
+        Some(0)
+    );
+    let diff = repo.json(&["diff", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(
+        changes(&diff),
+        [(
+            "breaking".into(),
+            "removed".into(),
+            "groups".into(),
+            "mrn:iam:shop:group:customers".into()
+        )]
+    );
+}
+
+#[test]
+fn deleting_a_policy_still_referenced_is_an_error_at_the_reference() {
+    let repo = base_repo("delete-policy");
+    let start = SHOP.find("    - mrn: mrn:iam:shop:policy:admin").unwrap();
+    let end = SHOP.find("  roles:").unwrap();
+    repo.write(
+        "policy-domains/shop.yaml",
+        &format!("{}{}", &SHOP[..start], &SHOP[end..]),
+    );
+    let report = repo.json(&["check", "--base", "HEAD", "--format", "json"]);
+    // one error per reference: the role's `policy` and the operation's `policy`; no PD401 beside them
+    assert_eq!(codes(&report), ["PD901", "PD901"]);
+    assert!(
+        report["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("role `mrn:iam:shop:role:admin` still references it")
+    );
+    let diff = repo.json(&["diff", "--base", "HEAD", "--format", "json"]);
+    let removed = changes(&diff);
+    assert_eq!(
+        removed[0],
+        (
+            "breaking".into(),
+            "removed".into(),
+            "policies".into(),
+            "mrn:iam:shop:policy:admin".into()
+        )
+    );
+    assert!(
+        diff["changes"][0]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("still referenced by")
+    );
+}
+
+#[test]
+fn external_mrns_in_pdc_toml_may_not_disappear() {
+    let repo = base_repo("external");
+    repo.write(
+        "pdc.toml",
+        "[delete-safety]\nexternal = [\"mrn:iam:shop:group:customers\"]\n",
+    );
+    repo.commit("config");
+    let without = SHOP.replace("    - mrn: mrn:iam:shop:group:customers\n      roles:\n        - mrn:iam:shop:role:buyer\n", "");
+    repo.write("policy-domains/shop.yaml", &without);
+    let report = repo.json(&["check", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(codes(&report), ["PD903"]);
+    assert_eq!(
+        repo.pdc(&["check", "--base", "HEAD"]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn reordering_operations_changes_routing() {
+    let repo = base_repo("reorder");
+    let read = "    - name: read\n      selector: [\"shop:read:.*\"]\n      policy: mrn:iam:shop:policy:read\n";
+    let admin = "    - name: admin\n      selector: [\"shop:admin:.*\"]\n      policy: mrn:iam:shop:policy:admin\n";
+    repo.write(
+        "policy-domains/shop.yaml",
+        &SHOP.replace(&format!("{read}{admin}"), &format!("{admin}{read}")),
+    );
+    let diff = repo.json(&["diff", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(
+        changes(&diff),
+        [(
+            "access".into(),
+            "reordered".into(),
+            "operations".into(),
+            "".into()
+        )]
+    );
+    assert_eq!(diff["impact"]["operations"][0]["what"], "position");
+    assert_eq!(
+        codes(&repo.json(&["check", "--base", "HEAD", "--format", "json"])),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn cosmetic_edits_change_no_access() {
+    let repo = base_repo("cosmetic");
+    let cosmetic = SHOP
+        .replace(
+            "kind: PolicyDomain\napiVersion: iamlite.manetu.io/v1beta1",
+            "",
+        )
+        .replace(
+            "description: read the catalogue",
+            "description: read the product catalogue  # reworded",
+        )
+        .replace(
+            "        default allow = false\n\n",
+            "        # deny unless a rule below grants\n        default allow    = false\n\n",
+        )
+        .replace(
+            "    - mrn: mrn:iam:shop:role:buyer\n      policy: mrn:iam:shop:policy:read\n",
+            "    - policy: &read mrn:iam:shop:policy:read\n      mrn: 'mrn:iam:shop:role:buyer'\n",
+        );
+    repo.write(
+        "policy-domains/shop.yaml",
+        &format!("# the shop's access model\n{cosmetic}"),
+    );
+    let diff = repo.json(&["diff", "--base", "HEAD", "--format", "json"]);
+    let found = changes(&diff);
+    assert!(!found.is_empty());
+    assert!(found.iter().all(|c| c.0 == "cosmetic"), "{found:?}");
+    assert_eq!(diff["impact"]["groups"].as_array().unwrap().len(), 0);
+    assert_eq!(diff["impact"]["rego"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        repo.pdc(&["diff", "--base", "HEAD", "--fail-on", "access"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        repo.pdc(&["diff", "--base", "HEAD", "--exit-code"])
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn a_shared_library_edit_reaches_policies_in_other_domains() {
+    let repo = base_repo("cross-domain");
+    repo.write(
+        "policy-domains/shared.yaml",
+        &SHARED.replace(
+            "p.mroles[_] == r",
+            "p.mroles[_] == r\n          not p.suspended",
+        ),
+    );
+    let diff = repo.json(&["diff", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(
+        changes(&diff),
+        [(
+            "access".into(),
+            "modified".into(),
+            "policy-libraries".into(),
+            "mrn:iam:shared:library:roles".into()
+        )]
+    );
+    let rego = &diff["impact"]["rego"][0];
+    assert_eq!(rego["policy"], "shop/mrn:iam:shop:policy:read");
+    assert_eq!(rego["changed"][0], "shared/mrn:iam:shared:library:roles");
+    assert_eq!(
+        rego["groups"],
+        serde_json::json!([
+            "shop/mrn:iam:shop:group:customers",
+            "shop/mrn:iam:shop:group:staff"
+        ])
+    );
+}
+
+#[test]
+fn diff_formats_match_their_snapshots() {
+    let repo = base_repo("formats");
+    let changed = SHOP
+        .replace("        - mrn:iam:shop:role:buyer\n        - mrn:iam:shop:role:admin\n", "        - mrn:iam:shop:role:admin\n")
+        .replace("value: silver", "value: gold")
+        .replace("roles.has_role(input.principal, \"mrn:iam:shop:role:buyer\")", "roles.has_role(input.principal, \"mrn:iam:shop:role:buyer\")\n          input.principal.verified")
+        .replacen("- mrn: mrn:iam:shop:role:admin\n", "- mrn: mrn:iam:shop:role:shop-admin\n", 1)
+        .replace("        - mrn:iam:shop:role:admin\n", "        - mrn:iam:shop:role:shop-admin\n");
+    repo.write("policy-domains/shop.yaml", &changed);
+    repo.commit("changes");
+    for (format, file) in [
+        ("text", "diff.txt"),
+        ("markdown", "diff.md"),
+        ("json", "diff.json"),
+    ] {
+        let output = repo.pdc(&["diff", "HEAD~1", "HEAD", "--format", format]);
+        assert!(output.status.success());
+        snapshot(file, &String::from_utf8(output.stdout).unwrap());
+    }
+}
+
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("PDC_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "snapshot {name} differs (PDC_BLESS=1 to update)\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+#[test]
+fn invocation_problems_exit_with_2() {
+    let repo = base_repo("invocation");
+    let unknown = repo.pdc(&["diff", "--base", "no-such-rev"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown revision `no-such-rev`"));
+    assert_eq!(
+        repo.pdc(&["check", "--base", "no-such-rev"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(repo.pdc(&["diff", "only-one"]).status.code(), Some(2));
+    assert_eq!(
+        repo.pdc(&["diff", "HEAD", "missing-dir/"]).status.code(),
+        Some(2)
+    );
+    // a bundle from `pdc build` is a side too
+    assert!(repo.pdc(&["build", "-o", "dist"]).status.success());
+    let same = repo.json(&[
+        "diff",
+        "dist/bundle.json",
+        "policy-domains",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(changes(&same), Vec::new());
+}
+
+/// Small random domains: roles, groups and policies referring to each other.
+fn domain_text() -> impl Strategy<Value = String> {
+    (1usize..5, 1usize..6, 1usize..6, proptest::collection::vec(0usize..100, 12)).prop_map(|(policies, roles, groups, picks)| {
+        let mut y = String::from("apiVersion: iamlite.manetu.io/v1alpha4\nkind: PolicyDomain\nmetadata:\n  name: prop\nspec:\n  policies:\n");
+        for p in 0..policies {
+            y.push_str(&format!("    - mrn: p{p}\n      rego: |\n        package authz\n        default allow = {}\n", picks[p] % 2 == 0));
+        }
+        y.push_str("  roles:\n");
+        for r in 0..roles {
+            y.push_str(&format!("    - mrn: r{r}\n      policy: p{}\n      annotations:\n        - name: n\n          value: '{}'\n", picks[r] % policies, picks[r + 1]));
+        }
+        y.push_str("  groups:\n");
+        for g in 0..groups {
+            y.push_str(&format!("    - mrn: g{g}\n      roles: [r{}, r{}]\n", picks[g] % roles, picks[g + 2] % roles));
+        }
+        y.push_str("  operations:\n    - name: all\n      selector: [\"prop:.*\"]\n      policy: p0\n");
+        y
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn a_state_compared_with_itself_has_no_changes(text in domain_text()) {
+        let dir = std::env::temp_dir().join(format!("pdc-prop-{}-{}", std::process::id(), text.len()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("d.yaml"), &text).unwrap();
+        let workspace = pdc::workspace::load(&[PathBuf::from("d.yaml")], &dir).unwrap();
+        let side = pdc::diff::side::from_workspace("a", workspace);
+        let result = pdc::diff::diff(&side.compiled, &side.compiled, &pdc::diff::DiffOptions::default());
+        let _ = std::fs::remove_dir_all(&dir);
+        prop_assert!(result.changes.is_empty(), "{:?}", result.changes);
+        prop_assert!(result.impact.is_empty());
+    }
+}
