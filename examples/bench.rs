@@ -4,6 +4,7 @@
 //! cargo build --release
 //! cargo run --release --example bench -- generate --entities 100000 --domains 10 --out bench-trees/100k
 //! cargo run --release --example bench -- run [--runs 5] [--sizes 12500,25000,50000,100000]
+//! cargo run --release --example bench -- diff [--entities 100000] [--changes 300] [--runs 5]
 //! ```
 //!
 //! `generate` writes a valid multi-domain repository (one file per domain, a shared library
@@ -11,6 +12,8 @@
 //! resources and anchors). The output depends only on the arguments. `run` generates the
 //! trees it needs under `bench-trees/` and reports the median wall time of
 //! `target/release/pdc check` per size, with throughput, so linearity can be read off.
+//! `diff` commits a generated tree and a copy a few hundred changes away to a Git repository
+//! under `bench-trees/` and times `pdc diff HEAD~1:. HEAD:.`, which reads both from Git.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -21,7 +24,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("generate") => generate_command(&args[1..]),
-        Some("run") => run_command(&args[1..]),
+                Some("run") => run_command(&args[1..]),
+        Some("diff") => diff_command(&args[1..]),
         _ => Err("usage: bench generate --entities N [--domains D] --out DIR | bench run [--runs R] [--sizes N,N,...] [--command check|build]".to_string()),
     };
     if let Err(message) = result {
@@ -334,4 +338,112 @@ fn dir_size(dir: &Path) -> usize {
                 .sum()
         })
         .unwrap_or(0)
+}
+
+fn diff_command(args: &[String]) -> Result<(), String> {
+    let entities = number(args, "--entities", 100_000)?;
+    let changes = number(args, "--changes", 300)?;
+    let runs = number(args, "--runs", 5)?;
+    let pdc = std::fs::canonicalize("target/release/pdc")
+        .map_err(|_| "build the binary first: cargo build --release")?;
+    let repo = PathBuf::from(format!("bench-trees/git-{entities}-{changes}"));
+    if !repo.join(".git").exists() {
+        let _ = std::fs::remove_dir_all(&repo);
+        generate(&repo, entities, 10)?;
+        git(&repo, &["init", "-q"])?;
+        git(&repo, &["add", "-A"])?;
+        git(&repo, &["commit", "-q", "-m", "base"])?;
+        let made = mutate(&repo, changes, entities / 10)?;
+        git(&repo, &["commit", "-q", "-am", "changes"])?;
+        println!(
+            "committed a {entities}-entity tree and {made} changes in {}",
+            repo.display()
+        );
+    }
+    let mut times = Vec::new();
+    let mut summary = String::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let output = Command::new(&pdc)
+            .current_dir(&repo)
+            .args(["diff", "HEAD~1:.", "HEAD:.", "--format", "json"])
+            .output()
+            .map_err(|e| format!("cannot run pdc: {e}"))?;
+        times.push(started.elapsed().as_secs_f64());
+        if !output.status.success() {
+            return Err(format!(
+                "pdc diff failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+        summary = format!(
+            "{} changes ({} breaking, {} access, {} cosmetic)",
+            report["changes"].as_array().map_or(0, Vec::len),
+            report["counts"]["breaking"],
+            report["counts"]["access"],
+            report["counts"]["cosmetic"]
+        );
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "pdc diff of two {entities}-entity revisions read from Git: median {:.3} s over {runs} runs; {summary}",
+        times[times.len() / 2]
+    );
+    Ok(())
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.email=bench@example.com",
+            "-c",
+            "user.name=bench",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("git {args:?} failed"))
+    }
+}
+
+/// Edits the generated files in place: Rego edits, renamed roles, changed group roles and
+/// selectors, spread over the domains. Returns how many edits it made.
+fn mutate(dir: &Path, changes: usize, per_domain: usize) -> Result<usize, String> {
+    let mut made = 0;
+    for d in 0..10 {
+        let path = dir.join(format!("domain-{d:02}.yaml"));
+        let mut text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let name = if d == 0 {
+            "shared".to_string()
+        } else {
+            format!("team-{d:02}")
+        };
+        let policies = count(per_domain, "policies");
+        let roles = count(per_domain, "roles");
+        let operations = count(per_domain, "operations");
+        for k in (d..changes).step_by(10) {
+            let i = k / 10 * 7 + 1;
+            let before = text.clone();
+            text = match k % 4 {
+                0 => text.replacen(&format!(":op-{}:read\"", i % policies), &format!(":op-{}:write\"", i % policies), 1),
+                1 => text.replacen(&format!("role:r-{}\"\n      name:", i % roles), &format!("role:r-{}-renamed\"\n      name:", i % roles), 1),
+                2 => text.replacen(&format!("group:g-{i}\"\n      name: group-{i}\n      roles:\n        - \"mrn:iam:{name}:role:r-{}\"", i % roles), &format!("group:g-{i}\"\n      name: group-{i}\n      roles:\n        - \"mrn:iam:{name}:role:r-{}\"", (i + 3) % roles), 1),
+                _ => text.replacen(&format!("svc-{d}:op-{}:.*", i % operations), &format!("svc-{d}:op-{}:v2:.*", i % operations), 1),
+            };
+            if text != before {
+                made += 1;
+            }
+        }
+        std::fs::write(&path, text).map_err(|e| e.to_string())?;
+    }
+    Ok(made)
 }

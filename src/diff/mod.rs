@@ -16,7 +16,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::bundle::model::{Bundle, DomainBundle, SourceLocation, SourceMapFile};
+use crate::bundle::model::{
+    BindingEntry, Bundle, DomainBundle, GroupEntry, MapperEntry, OperationEntry, PolicyEntry,
+    ResourceEntry, SourceLocation, SourceMapFile,
+};
 use crate::model::Section;
 
 /// Version of the JSON diff's shape.
@@ -195,19 +198,6 @@ impl Diff {
     }
 }
 
-/// The sections of the compiled model: bundle field, YAML key, the section.
-const SECTIONS: [(&str, Section); 9] = [
-    ("policy_libraries", Section::Library),
-    ("policies", Section::Policy),
-    ("roles", Section::Role),
-    ("groups", Section::Group),
-    ("resource_groups", Section::ResourceGroup),
-    ("scopes", Section::Scope),
-    ("operations", Section::Operation),
-    ("mappers", Section::Mapper),
-    ("resources", Section::Resource),
-];
-
 /// The fields a user writes, per section; everything else in the model is derived.
 fn own_fields(section: Section) -> &'static [&'static str] {
     match section {
@@ -225,58 +215,149 @@ fn own_fields(section: Section) -> &'static [&'static str] {
 /// Fields whose change alone nothing at runtime can observe.
 const COSMETIC_FIELDS: [&str; 2] = ["name", "description"];
 
-/// An entity of one side: its own fields and, in ordered sections, its position.
-struct Entity {
-    fields: BTreeMap<String, Value>,
-    position: Option<usize>,
-    referenced: bool,
+/// One entry of the compiled model, whichever section it is from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Entry<'a> {
+    Policy(&'a PolicyEntry),
+    Binding(&'a BindingEntry),
+    Group(&'a GroupEntry),
+    Operation(&'a OperationEntry),
+    Mapper(&'a MapperEntry),
+    Resource(&'a ResourceEntry),
 }
 
-/// The entities of one section of a domain (given as JSON, serialized once per domain).
-fn entities(value: &Value, key: &str, section: Section) -> BTreeMap<String, Entity> {
-    let keep = |entry: &Value| -> (BTreeMap<String, Value>, bool) {
-        let fields = own_fields(section)
+impl Entry<'_> {
+    /// The fields a user writes, as JSON; built only for entries that differ.
+    fn fields(&self) -> BTreeMap<String, Value> {
+        let value = match self {
+            Entry::Policy(e) => serde_json::to_value(e),
+            Entry::Binding(e) => serde_json::to_value(e),
+            Entry::Group(e) => serde_json::to_value(e),
+            Entry::Operation(e) => serde_json::to_value(e),
+            Entry::Mapper(e) => serde_json::to_value(e),
+            Entry::Resource(e) => serde_json::to_value(e),
+        }
+        .unwrap_or(Value::Null);
+        let section = match self {
+            Entry::Policy(_) => Section::Policy,
+            Entry::Binding(_) => Section::Role,
+            Entry::Group(_) => Section::Group,
+            Entry::Operation(_) => Section::Operation,
+            Entry::Mapper(_) => Section::Mapper,
+            Entry::Resource(_) => Section::Resource,
+        };
+        own_fields(section)
             .iter()
-            .filter_map(|f| entry.get(*f).map(|v| (f.to_string(), v.clone())))
+            .filter_map(|f| value.get(*f).map(|v| (f.to_string(), v.clone())))
             .filter(|(_, v)| !v.is_null())
-            .collect();
-        let referenced = entry
-            .get("referenced_by")
-            .and_then(Value::as_array)
-            .is_some_and(|r| !r.is_empty());
-        (fields, referenced)
+            .collect()
+    }
+
+    fn referenced(&self) -> bool {
+        match self {
+            Entry::Policy(e) => !e.referenced_by.is_empty(),
+            Entry::Binding(e) => !e.referenced_by.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The references this entry makes: target section and `domain/id` as compiled.
+    fn references(&self) -> Vec<(Section, &str)> {
+        match self {
+            Entry::Policy(e) => e
+                .dependencies
+                .iter()
+                .map(|d| (Section::Library, d.as_str()))
+                .collect(),
+            Entry::Binding(e) => e
+                .policy
+                .iter()
+                .map(|p| (Section::Policy, p.as_str()))
+                .collect(),
+            Entry::Group(e) => e
+                .roles
+                .iter()
+                .map(|r| (Section::Role, r.as_str()))
+                .collect(),
+            Entry::Operation(e) => e
+                .policy
+                .iter()
+                .map(|p| (Section::Policy, p.as_str()))
+                .collect(),
+            Entry::Resource(e) => e
+                .group
+                .iter()
+                .map(|g| (Section::ResourceGroup, g.as_str()))
+                .collect(),
+            Entry::Mapper(_) => Vec::new(),
+        }
+    }
+}
+
+/// An entity of one side and, in ordered sections, its position.
+struct Entity<'a> {
+    entry: Entry<'a>,
+    position: Option<usize>,
+}
+
+/// The entities of one section of a domain, by id.
+fn entities<'a>(domain: &'a DomainBundle, section: Section) -> BTreeMap<String, Entity<'a>> {
+    let keyed = |entry: Entry<'a>| Entity {
+        entry,
+        position: None,
     };
     let mut out = BTreeMap::new();
-    match value.get(key) {
-        Some(Value::Object(map)) => {
-            for (id, entry) in map {
-                let (fields, referenced) = keep(entry);
-                out.insert(
-                    id.clone(),
-                    Entity {
-                        fields,
-                        position: None,
-                        referenced,
-                    },
-                );
+    let mut ordered = |name: &str, position: usize, entry| {
+        out.entry(name.to_string()).or_insert(Entity {
+            entry,
+            position: Some(position),
+        });
+    };
+    match section {
+        Section::Library | Section::Policy => {
+            let map = if section == Section::Library {
+                &domain.policy_libraries
+            } else {
+                &domain.policies
+            };
+            return map
+                .iter()
+                .map(|(k, v)| (k.clone(), keyed(Entry::Policy(v))))
+                .collect();
+        }
+        Section::Role | Section::ResourceGroup | Section::Scope => {
+            let map = match section {
+                Section::Role => &domain.roles,
+                Section::ResourceGroup => &domain.resource_groups,
+                _ => &domain.scopes,
+            };
+            return map
+                .iter()
+                .map(|(k, v)| (k.clone(), keyed(Entry::Binding(v))))
+                .collect();
+        }
+        Section::Group => {
+            return domain
+                .groups
+                .iter()
+                .map(|(k, v)| (k.clone(), keyed(Entry::Group(v))))
+                .collect();
+        }
+        Section::Operation => {
+            for (i, e) in domain.operations.iter().enumerate() {
+                ordered(&e.name, i, Entry::Operation(e));
             }
         }
-        Some(Value::Array(list)) => {
-            for (position, entry) in list.iter().enumerate() {
-                let name = entry
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                let (fields, referenced) = keep(entry);
-                out.entry(name).or_insert(Entity {
-                    fields,
-                    position: Some(position),
-                    referenced,
-                });
+        Section::Mapper => {
+            for (i, e) in domain.mappers.iter().enumerate() {
+                ordered(&e.name, i, Entry::Mapper(e));
             }
         }
-        _ => {}
+        Section::Resource => {
+            for (i, e) in domain.resources.iter().enumerate() {
+                ordered(&e.name, i, Entry::Resource(e));
+            }
+        }
     }
     out
 }
@@ -285,35 +366,12 @@ fn entities(value: &Value, key: &str, section: Section) -> BTreeMap<String, Enti
 fn references(bundle: &Bundle) -> BTreeMap<(Section, String), Vec<String>> {
     let mut out: BTreeMap<(Section, String), Vec<String>> = BTreeMap::new();
     for (domain_name, domain) in &bundle.domains {
-        let domain = serde_json::to_value(domain).unwrap_or(Value::Null);
-        let qualify = |text: &str| {
-            if text.contains('/') {
-                text.to_string()
-            } else {
-                format!("{domain_name}/{text}")
-            }
-        };
-        for (key, section) in SECTIONS {
-            for (id, entity) in entities(&domain, key, section) {
-                let owner = format!("{} `{domain_name}/{id}`", section.noun());
-                for (field, target) in [
-                    ("dependencies", Section::Library),
-                    ("policy", Section::Policy),
-                    ("roles", Section::Role),
-                    ("group", Section::ResourceGroup),
-                ] {
-                    let values: Vec<&str> = match entity.fields.get(field) {
-                        Some(Value::String(s)) => vec![s.as_str()],
-                        Some(Value::Array(items)) => {
-                            items.iter().filter_map(Value::as_str).collect()
-                        }
-                        _ => Vec::new(),
-                    };
-                    for value in values {
-                        out.entry((target, qualify(value)))
-                            .or_default()
-                            .push(owner.clone());
-                    }
+        for section in Section::ALL {
+            for (id, entity) in entities(domain, section) {
+                for (target, text) in entity.entry.references() {
+                    out.entry((target, text.to_string()))
+                        .or_default()
+                        .push(format!("{} `{domain_name}/{id}`", section.noun()));
                 }
             }
         }
@@ -350,13 +408,11 @@ pub fn diff(old: &Compiled, new: &Compiled, options: &DiffOptions) -> Diff {
         .collect();
     let empty = DomainBundle::default();
     for name in names {
-        let before = serde_json::to_value(old.bundle.domains.get(name).unwrap_or(&empty))
-            .unwrap_or(Value::Null);
-        let after = serde_json::to_value(new.bundle.domains.get(name).unwrap_or(&empty))
-            .unwrap_or(Value::Null);
-        for (key, section) in SECTIONS {
-            let a = entities(&before, key, section);
-            let b = entities(&after, key, section);
+        let before = old.bundle.domains.get(name).unwrap_or(&empty);
+        let after = new.bundle.domains.get(name).unwrap_or(&empty);
+        for section in Section::ALL {
+            let a = entities(before, section);
+            let b = entities(after, section);
             let context = SectionContext {
                 domain: name,
                 section,
@@ -445,10 +501,18 @@ impl SectionContext<'_> {
         // renames: same content under another id
         let mut paired: BTreeSet<&String> = BTreeSet::new();
         let mut renames: BTreeMap<&String, &String> = BTreeMap::new();
+        let candidates: Vec<(&String, BTreeMap<String, Value>)> = added
+            .iter()
+            .map(|n| (*n, content(&b[*n], self.section)))
+            .collect();
         for old_id in &removed {
-            if let Some(new_id) = added
+            let before = content(&a[*old_id], self.section);
+            if before.is_empty() {
+                continue;
+            }
+            if let Some((new_id, _)) = candidates
                 .iter()
-                .find(|n| !paired.contains(**n) && same_content(&a[*old_id], &b[**n], self.section))
+                .find(|(n, after)| !paired.contains(*n) && *after == before)
             {
                 paired.insert(new_id);
                 renames.insert(old_id, new_id);
@@ -474,14 +538,15 @@ impl SectionContext<'_> {
             change.new_location = location(&self.new.locations, self.domain, self.section, new_id);
             let entity = &b[*new_id];
             change.class = match self.section {
-                Section::Library | Section::Policy if !entity.referenced => {
+                Section::Library | Section::Policy if !entity.entry.referenced() => {
                     change.reasons.push("nothing references it yet".to_string());
                     Class::Cosmetic
                 }
                 _ => Class::Access,
             };
             change.fields = entity
-                .fields
+                .entry
+                .fields()
                 .iter()
                 .map(|(f, v)| field_change(f, None, Some(v)))
                 .collect();
@@ -491,10 +556,14 @@ impl SectionContext<'_> {
             let Some(after) = b.get(id) else {
                 continue;
             };
+            if before.entry == after.entry {
+                continue;
+            }
+            let (old_fields, new_fields) = (before.entry.fields(), after.entry.fields());
             let fields: Vec<FieldChange> = own_fields(self.section)
                 .iter()
-                .filter(|f| before.fields.get(**f) != after.fields.get(**f))
-                .map(|f| field_change(f, before.fields.get(*f), after.fields.get(*f)))
+                .filter(|f| old_fields.get(**f) != new_fields.get(**f))
+                .map(|f| field_change(f, old_fields.get(*f), new_fields.get(*f)))
                 .collect();
             if fields.is_empty() {
                 continue;
@@ -608,15 +677,14 @@ fn is_cosmetic(field: &FieldChange) -> bool {
         )
 }
 
-fn same_content(a: &Entity, b: &Entity, section: Section) -> bool {
-    let strip = |e: &Entity| -> BTreeMap<String, Value> {
-        e.fields
-            .iter()
-            .filter(|(k, _)| !(section.is_ordered() && k.as_str() == "name"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    };
-    !a.fields.is_empty() && strip(a) == strip(b)
+/// What must be equal for a removal and an addition to be a rename: every field the user
+/// wrote except the id.
+fn content(entity: &Entity, section: Section) -> BTreeMap<String, Value> {
+    let mut fields = entity.entry.fields();
+    if section.is_ordered() {
+        fields.remove("name");
+    }
+    fields
 }
 
 fn field_change(field: &str, old: Option<&Value>, new: Option<&Value>) -> FieldChange {
@@ -752,58 +820,54 @@ fn routing<T>(
     target: &str,
     out: &mut Vec<RoutingImpact>,
 ) {
-    let old: BTreeMap<String, (usize, Option<Value>, Value)> = before
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let (name, target, selectors) = facts(t);
-            (name, (i, target, selectors))
-        })
-        .collect();
-    let common_old: Vec<String> = before
-        .iter()
-        .map(|t| facts(t).0)
-        .filter(|n| after.iter().any(|t| facts(t).0 == *n))
-        .collect();
-    let common_new: Vec<String> = after
-        .iter()
-        .map(|t| facts(t).0)
-        .filter(|n| old.contains_key(n))
-        .collect();
-    for item in after {
-        let (name, new_target, new_selectors) = facts(item);
-        let Some((_, old_target, old_selectors)) = old.get(&name) else {
+    let before: Vec<(String, Option<Value>, Value)> = before.iter().map(&facts).collect();
+    let after: Vec<(String, Option<Value>, Value)> = after.iter().map(&facts).collect();
+    let old: BTreeMap<&str, &(String, Option<Value>, Value)> =
+        before.iter().map(|f| (f.0.as_str(), f)).collect();
+    let new_names: BTreeSet<&str> = after.iter().map(|f| f.0.as_str()).collect();
+    // rank among the entries both sides share, so additions elsewhere do not count as moves
+    let rank = |list: &[(String, Option<Value>, Value)],
+                keep: &dyn Fn(&str) -> bool|
+     -> BTreeMap<String, usize> {
+        list.iter()
+            .filter(|f| keep(&f.0))
+            .enumerate()
+            .map(|(i, f)| (f.0.clone(), i))
+            .collect()
+    };
+    let old_rank = rank(&before, &|n| new_names.contains(n));
+    let new_rank = rank(&after, &|n| old.contains_key(n));
+    for (name, new_target, new_selectors) in &after {
+        let Some((_, old_target, old_selectors)) =
+            old.get(name.as_str()).map(|f| (&f.0, &f.1, &f.2))
+        else {
             continue;
         };
-        let push =
-            |what: &str, old: Option<Value>, new: Option<Value>, out: &mut Vec<RoutingImpact>| {
-                out.push(RoutingImpact {
-                    domain: domain.to_string(),
-                    name: name.clone(),
-                    what: what.to_string(),
-                    old,
-                    new,
-                })
-            };
-        if *old_target != new_target {
-            push(target, old_target.clone(), new_target, out);
+        let mut push = |what: &str, old: Option<Value>, new: Option<Value>| {
+            out.push(RoutingImpact {
+                domain: domain.to_string(),
+                name: name.clone(),
+                what: what.to_string(),
+                old,
+                new,
+            })
+        };
+        if old_target != new_target {
+            push(target, old_target.clone(), new_target.clone());
         }
-        if *old_selectors != new_selectors {
+        if old_selectors != new_selectors {
             push(
                 "selector",
                 Some(old_selectors.clone()),
-                Some(new_selectors),
-                out,
+                Some(new_selectors.clone()),
             );
         }
-        let old_rank = common_old.iter().position(|n| *n == name);
-        let new_rank = common_new.iter().position(|n| *n == name);
-        if old_rank != new_rank {
+        let (was, now) = (old_rank.get(name), new_rank.get(name));
+        if was != now {
             push(
                 "position",
-                old_rank.map(Value::from),
-                new_rank.map(Value::from),
-                out,
+                was.map(|&r| Value::from(r)),
+                now.map(|&r| Value::from(r)),
             );
         }
     }
