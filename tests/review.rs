@@ -483,8 +483,8 @@ fn invocation_problems_exit_with_2() {
 fn domain_text() -> impl Strategy<Value = String> {
     (1usize..5, 1usize..6, 1usize..6, proptest::collection::vec(0usize..100, 12)).prop_map(|(policies, roles, groups, picks)| {
         let mut y = String::from("apiVersion: iamlite.manetu.io/v1alpha4\nkind: PolicyDomain\nmetadata:\n  name: prop\nspec:\n  policies:\n");
-        for p in 0..policies {
-            y.push_str(&format!("    - mrn: p{p}\n      rego: |\n        package authz\n        default allow = {}\n", picks[p] % 2 == 0));
+                for (p, pick) in picks.iter().take(policies).enumerate() {
+            y.push_str(&format!("    - mrn: p{p}\n      rego: |\n        package authz\n        default allow = {}\n", pick % 2 == 0));
         }
         y.push_str("  roles:\n");
         for r in 0..roles {
