@@ -7,6 +7,7 @@ mod build;
 mod check;
 mod diff;
 mod inspect;
+mod meta;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Check, build and review Manetu PolicyEngine PolicyDomain repositories.
 #[derive(Debug, Parser)]
-#[command(name = "pdc", version, about, max_term_width = 100)]
+#[command(name = "pdc", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PDC_GIT_REVISION"), ")"), about, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -33,6 +34,25 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Show what a change does to access: `pdc diff OLD NEW` or `pdc diff --base REV [PATH...]`
     Diff(DiffArgs),
+    /// List the diagnostic codes, or explain one with an example (`pdc rules PD401`)
+    Rules(RulesArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff)
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A code (`PD401`) or name (`unresolved-reference`) to explain
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Diff output format.
@@ -211,6 +231,9 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Graph(args) => inspect::graph(&args),
         Command::Explain(args) => inspect::explain(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Rules(args) => meta::rules(&args),
+        Command::Completions(args) => meta::completions(&args),
+        Command::Man => meta::man(),
     }
 }
 

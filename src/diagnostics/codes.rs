@@ -278,6 +278,41 @@ impl Code {
     }
 }
 
+mod examples {
+    include!(concat!(env!("OUT_DIR"), "/rule_examples.rs"));
+}
+
+/// A code explained for `pdc rules CODE`: what it means, its example message, and the worked
+/// example from its command-line test case (input files and pdc's report).
+pub fn explain(code: Code) -> String {
+    let mut text = format!(
+        "{} {} ({}, {})\n\n{}\n\nExample message:\n    {}\n",
+        code.id(),
+        code.name(),
+        code.category().as_str(),
+        code.default_severity().as_str(),
+        code.summary(),
+        code.example()
+    );
+    if let Some((_, inputs, report)) = examples::RULE_EXAMPLES
+        .iter()
+        .find(|(id, _, _)| *id == code.id())
+    {
+        text.push_str("\nExample:\n");
+        for (name, content) in inputs.iter() {
+            text.push_str(&format!("\n  {name}:\n"));
+            for line in content.lines() {
+                text.push_str(&format!("    {line}\n"));
+            }
+        }
+        text.push_str("\n  pdc check reports:\n");
+        for line in report.lines() {
+            text.push_str(&format!("    {line}\n"));
+        }
+    }
+    text
+}
+
 /// The diagnostic table of the README: one row per code.
 pub fn markdown_table() -> String {
     let cell = |text: &str| text.replace('|', "\\|");
@@ -341,6 +376,14 @@ mod tests {
                 code.id()
             );
         }
+    }
+
+    #[test]
+    fn explanations_include_the_worked_example() {
+        let text = explain(Code::UnresolvedReference);
+        assert!(text.starts_with("PD401 unresolved-reference (reference, error)"));
+        assert!(text.contains("pdc check reports:"));
+        assert!(text.contains("error[PD401]"));
     }
 
     #[test]
