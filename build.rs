@@ -27,7 +27,7 @@ fn main() {
 fn examples() {
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let mut code = String::from(
-        "/// Worked examples by code id: input files and the expected report.\npub const RULE_EXAMPLES: &[(&str, &[(&str, &str)], &str)] = &[\n",
+        "/// An input file: name and content.\npub type File = (&'static str, &'static str);\n/// Worked examples by code id: input files and the expected report.\npub const RULE_EXAMPLES: &[(&str, &[File], &str)] = &[\n",
     );
     let cases = Path::new("tests/cases");
     let mut dirs: Vec<_> = std::fs::read_dir(cases)
