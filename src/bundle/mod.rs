@@ -151,6 +151,44 @@ fn file_stem(name: &str) -> String {
     }
 }
 
+/// The files of `dir` that differ from `output`, are missing, or should not be there. The
+/// manifest is compared without its `source` revision, which changes with every commit.
+pub fn stale_files(output: &Output, dir: &Path) -> Vec<String> {
+    let mut stale = Vec::new();
+    let comparable = |name: &str, bytes: &[u8]| -> Vec<u8> {
+        if name != "manifest.json" {
+            return bytes.to_vec();
+        }
+        match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(mut value) => {
+                if let Some(map) = value.as_object_mut() {
+                    map.remove("source");
+                }
+                canonical_json(&value)
+            }
+            Err(_) => bytes.to_vec(),
+        }
+    };
+    for (name, bytes) in &output.files {
+        match std::fs::read(dir.join(name)) {
+            Ok(existing) if comparable(name, &existing) == comparable(name, bytes) => {}
+            Ok(_) => stale.push(format!("`{name}` differs")),
+            Err(_) => stale.push(format!("`{name}` is missing")),
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(dir.join("domains")) {
+        let mut extra: Vec<String> = entries
+            .filter_map(Result::ok)
+            .map(|e| format!("domains/{}", e.file_name().to_string_lossy()))
+            .filter(|name| !output.files.contains_key(name))
+            .map(|name| format!("`{name}` should not be there"))
+            .collect();
+        extra.sort();
+        stale.extend(extra);
+    }
+    stale
+}
+
 /// Why the output could not be written.
 #[derive(Debug)]
 pub struct WriteError {

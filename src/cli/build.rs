@@ -21,6 +21,9 @@ pub fn run(args: &BuildArgs) -> Outcome {
         None => source_revision(&args.check.paths),
     };
     let output = bundle::compile(&report.workspace, revision.as_ref());
+    if args.verify {
+        return verify(args, &report, &output);
+    }
     if let Err(error) = bundle::write(&output, &args.out_dir) {
         emit(&render_report(&args.check, &report, None));
         return fail(&error.to_string());
@@ -49,4 +52,22 @@ fn source_revision(paths: &[std::path::PathBuf]) -> Option<SourceRevision> {
         commit: r.commit,
         dirty: r.dirty,
     })
+}
+
+/// `--verify`: compares the output with what `DIR` holds.
+fn verify(args: &BuildArgs, report: &pdc::workspace::Report, output: &bundle::Output) -> Outcome {
+    let stale = bundle::stale_files(output, &args.out_dir);
+    let mut text = render_report(&args.check, report, None);
+    let shown = pdc::sources::display_path(&args.out_dir);
+    if stale.is_empty() {
+        text.push_str(&format!("{shown}/ is up to date\n"));
+        emit(&text);
+        return Outcome::Clean;
+    }
+    text.push_str(&format!(
+        "{shown}/ is out of date ({}); run `pdc build -o {shown}` and commit the result\n",
+        stale.join(", ")
+    ));
+    emit(&text);
+    Outcome::Findings
 }

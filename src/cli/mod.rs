@@ -164,6 +164,10 @@ pub struct BuildArgs {
     /// Source revision to record in the manifest [default: the Git commit of the sources]
     #[arg(long, value_name = "REV")]
     pub revision: Option<String>,
+    /// Write nothing; exit 1 when DIR differs from what the build would write (the manifest's
+    /// source revision aside)
+    #[arg(long)]
+    pub verify: bool,
 }
 
 #[derive(Debug, Args)]
