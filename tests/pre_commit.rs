@@ -2,7 +2,8 @@
 //! repository: `pdc-check` passes on a clean PolicyDomain and fails on a broken one, and
 //! `pdc-build-verify` fails until `dist/` is rebuilt.
 //!
-//! Needs `pre-commit` on the PATH (`pip install pre-commit`). Without it the test says so and
+//! The hooks come from the project's committed `HEAD` (commit `.pre-commit-hooks.yaml`
+//! changes before running this test). Needs `pre-commit` on the PATH (`pip install pre-commit`). Without it the test says so and
 //! passes, unless `PDC_REQUIRE_PRE_COMMIT` is set, as CI does. pre-commit builds pdc with
 //! `cargo install`; the build cache lives in `target/pre-commit`.
 
@@ -11,18 +12,25 @@ use std::process::{Command, Output};
 
 const CLEAN: &str = "apiVersion: iamlite.manetu.io/v1beta1\nkind: PolicyDomain\nmetadata:\n  name: shop\nspec:\n  policies:\n    - mrn: mrn:iam:shop:policy:read\n      rego: |\n        package authz\n        default allow = false\n  roles:\n    - mrn: mrn:iam:shop:role:reader\n      policy: mrn:iam:shop:policy:read\n  groups:\n    - mrn: mrn:iam:shop:group:everyone\n      roles: [mrn:iam:shop:role:reader]\n";
 
+/// Runs one hook of this project's committed `HEAD`, as a user's `.pre-commit-config.yaml`
+/// pinning a revision would; pre-commit builds pdc once per revision and reuses it.
 fn pre_commit(repo: &Path, hook: &str) -> Output {
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let head = Command::new("git")
+        .current_dir(project)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .unwrap();
+    let head = String::from_utf8(head.stdout).unwrap();
+    let config = format!(
+        "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: pdc-check\n      - id: pdc-build-verify\n",
+        project.display(),
+        head.trim()
+    );
+    std::fs::write(repo.join(".pre-commit-config.yaml"), config).unwrap();
     Command::new("pre-commit")
         .current_dir(repo)
-        .args([
-            "try-repo",
-            project.to_str().unwrap(),
-            hook,
-            "--all-files",
-            "--color",
-            "never",
-        ])
+        .args(["run", hook, "--all-files", "--color", "never"])
         .env("CARGO_TARGET_DIR", project.join("target/pre-commit"))
         .env("PRE_COMMIT_HOME", project.join("target/pre-commit-home"))
         .output()
