@@ -51,7 +51,7 @@ fn every_subcommand_is_documented() {
         .collect();
     assert!(commands.len() >= 4, "{help}");
     for command in commands {
-                let documented = readme
+        let documented = readme
             .lines()
             .filter(|l| l.starts_with("### "))
             .any(|l| l.contains(&format!("`pdc {command}")));

@@ -60,6 +60,86 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(merge) = &domain.annotation_defaults {
             merge_strategy(cx, d, merge, out);
         }
+        conflicting_roles(cx, d, domain, out);
+    }
+}
+
+/// Roles of one group that set an annotation to different values: the runtime merges a
+/// group's roles in no fixed order, so which value a member gets is left to chance.
+fn conflicting_roles(cx: &Context<'_>, d: usize, domain: &Domain, out: &mut Vec<Diagnostic>) {
+    use crate::index::Resolution;
+    for group in &domain.groups {
+        let own: std::collections::HashSet<&str> = group
+            .annotations
+            .iter()
+            .filter_map(|a| a.name.as_ref().map(|n| n.value.as_str()))
+            .collect();
+        // annotation name → (role id, value, where the group lists the role, where the role sets it)
+        let mut seen: std::collections::BTreeMap<
+            String,
+            Vec<(
+                String,
+                serde_json::Value,
+                crate::sources::Location,
+                crate::sources::Location,
+            )>,
+        > = std::collections::BTreeMap::new();
+        for listed in &group.roles {
+            let Resolution::Found(role) =
+                cx.index
+                    .resolve(d as u32, &listed.value, crate::model::Section::Role)
+            else {
+                continue;
+            };
+            let role_domain = &cx.domains[role.domain as usize];
+            let role_entity = &role_domain.roles[role.index as usize];
+            let values = crate::bundle::annotations::decode(
+                &role_entity.annotations,
+                role_domain.api_version,
+            );
+            for annotation in &role_entity.annotations {
+                let Some(name) = &annotation.name else {
+                    continue;
+                };
+                if own.contains(name.value.as_str()) {
+                    continue;
+                }
+                if let Some(value) = values.get(&name.value) {
+                    seen.entry(name.value.clone()).or_default().push((
+                        role_entity.meta.id().unwrap_or("?").to_string(),
+                        value.value.clone(),
+                        cx.at(d, listed.span),
+                        cx.at(role.domain as usize, name.span),
+                    ));
+                }
+            }
+        }
+        for (name, settings) in seen {
+            let Some((first, rest)) = settings.split_first() else {
+                continue;
+            };
+            let Some(other) = rest.iter().find(|s| s.1 != first.1) else {
+                continue;
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::ConflictingRoleAnnotations,
+                    other.2,
+                    format!(
+                        "roles `{}` and `{}` of group `{}` set annotation `{name}` differently",
+                        first.0,
+                        other.0,
+                        group.meta.id().unwrap_or("?")
+                    ),
+                )
+                .with_label(format!("`{}` sets `{name}` to {}", other.0, other.1))
+                .with_related(first.3, format!("`{}` sets it to {}", first.0, first.1))
+                .with_related(other.3, format!("`{}` sets it to {}", other.0, other.1))
+                .with_help(format!(
+                    "the runtime merges a group's roles in no fixed order, so members get either value; set `{name}` on the group itself, or on one role only"
+                )),
+            );
+        }
     }
 }
 

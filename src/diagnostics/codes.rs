@@ -222,8 +222,11 @@ registry! {
         "The same annotation name twice on one entity; only the last one takes effect.",
         "annotation `tier` is set twice";
     EmptyAnnotationName = "PD704", "empty-annotation-name", Annotation, Warning,
-        "An annotation without a name.",
+                "An annotation without a name.",
         "annotation has no `name`";
+    ConflictingRoleAnnotations = "PD705", "conflicting-role-annotations", Annotation, Warning,
+        "Two roles of one group set an annotation to different values; the runtime merges roles in no fixed order, so members may get either.",
+        "roles `a` and `b` of group `g` set annotation `tier` differently";
     RegoSyntax = "PD801", "rego-syntax", Rego, Error,
         "Rego that does not parse.",
         "invalid Rego in policy `mrn:iam:policy:read`: expecting `package`";
@@ -250,7 +253,10 @@ registry! {
         "library `mrn:iam:library:utils` declares `package authz`";
     DuplicateLibraryPackage = "PD815", "duplicate-library-package", Rego, Warning,
         "Two libraries declare the same package.",
-        "libraries `a` and `b` both declare `package utils`";
+                "libraries `a` and `b` both declare `package utils`";
+    OperationPolicyBoolean = "PD816", "operation-policy-boolean", Rego, Warning,
+        "A policy that decides operations but whose `allow` defaults to a boolean; operations need an integer (-1, 0, 1) and the runtime denies on a boolean.",
+        "policy `mrn:iam:policy:allow-all` decides operations but its `allow` defaults to a boolean";
         RemovedButReferenced = "PD901", "removed-but-referenced", DeleteSafety, Error,
         "An entity removed or renamed since the base revision that something still references.",
         "group `mrn:iam:group:devs` was removed since `HEAD~1` but role `...` still references it";
@@ -260,7 +266,7 @@ registry! {
     ExternalMrnRemoved = "PD903", "external-mrn-removed", DeleteSafety, Error,
         "An MRN that `pdc.toml` lists as used outside the repository was removed or renamed.",
         "group `mrn:iam:group:sso-admins` was removed since `main`, but `pdc.toml` lists it as used outside this repository";
-    UnusedPolicy = "PD951", "unused-policy", Unused, Warning,
+        UnusedPolicy = "PD951", "unused-policy", Unused, Warning,
         "A policy that no role, resource group, scope or operation references.",
         "policy `mrn:iam:policy:legacy` is never used";
     UnusedLibrary = "PD952", "unused-library", Unused, Warning,

@@ -652,7 +652,30 @@ fn conventions(cx: &Context<'_>, unit: &Unit<'_>, summary: &Summary, out: &mut V
         .strip_prefix("data.")
         .unwrap_or(&summary.package);
     match unit.entity.section {
-        Section::Policy => {
+                Section::Policy => {
+            let decides_operations = cx.graph.index_of(unit.entity).is_some_and(|node| {
+                cx.graph
+                    .graph
+                    .neighbors_directed(node, petgraph::Direction::Incoming)
+                    .any(|from| cx.graph.graph[from].section == Section::Operation)
+            });
+            if let (true, Some(at)) = (decides_operations, summary.boolean_default_allow) {
+                let error = RegoError {
+                    path: unit.path.clone(),
+                    pos: at,
+                    message: "a boolean, where operations need an integer".to_string(),
+                };
+                out.push(
+                    rego_diagnostic(
+                        cx,
+                        unit,
+                        &error,
+                        Code::OperationPolicyBoolean,
+                        format!("{who} decides operations but its `allow` defaults to a boolean"),
+                    )
+                    .with_help("an operation's policy must produce an integer: -1 denies, 0 passes the request on to the identity and resource phases, 1 grants; the runtime treats `true`/`false` as an evaluation error and denies the request"),
+                );
+            }
             if package != "authz" {
                 out.push(
                     rego_diagnostic(cx, unit, &at("not `package authz`"), Code::PolicyPackage, format!("{who} declares `package {package}`, not `package authz`"))

@@ -47,6 +47,8 @@ pub struct Summary {
     /// Import alias to imported path (`helpers` → `data.helpers`).
     pub imports: BTreeMap<String, String>,
     pub calls: Vec<Call>,
+    /// `default allow = true` or `false`: where, when the default of `allow` is a boolean.
+    pub boolean_default_allow: Option<RegoPos>,
 }
 
 /// `a.b["c"]` as `a.b.c`; `None` for anything that is not a plain path.
@@ -136,9 +138,18 @@ pub fn summarize(module: &Module) -> Summary {
                 }
             }
             Rule::Default {
-                refr, args, value, ..
+                span,
+                refr,
+                args,
+                value,
+                ..
             } => {
                 summary.define(refr, !args.is_empty());
+                if path_of(refr).as_deref() == Some("allow")
+                    && matches!(value.as_ref(), Expr::Bool { .. })
+                {
+                    summary.boolean_default_allow = Some(RegoPos::of(span));
+                }
                 exprs.push(value);
             }
         }
