@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::bundle::annotations::{self, Annotations};
 use crate::graph::Graph;
-use crate::index::{EntityId, Index, Resolution};
+use crate::index::{EntityId, Index};
 use crate::model::{Section, Text};
 use crate::sources::{FileId, SourceMap, Span};
 
@@ -83,18 +83,11 @@ impl Explainer<'_> {
     }
 
     fn qualified(&self, id: EntityId) -> String {
-        let domain = self.index.domain(id.domain);
-        let meta = domain
-            .meta(id.section, id.index as usize)
-            .expect("ids come from the index");
-        format!("{}/{}", domain.name.value, meta.id().unwrap_or(""))
+        self.index.qualified(id)
     }
 
     fn resolve(&self, domain: u32, text: &Text, target: Section) -> Option<EntityId> {
-        match self.index.resolve(domain, &text.value, target) {
-            Resolution::Found(id) => Some(id),
-            _ => None,
-        }
+        self.index.found(domain, text, target)
     }
 
     fn explain(&self, entity: EntityId) -> Explanation {
@@ -143,14 +136,7 @@ impl Explainer<'_> {
             .unwrap_or_default();
         referenced_by.sort();
         let closure_of = |id: EntityId| -> Vec<String> {
-            let files = |d: &crate::model::Domain| self.sources.get(d.file).name.clone();
-            let compiler = crate::bundle::model::Compiler {
-                sources: self.sources,
-                index: self.index,
-                graph: self.graph,
-                files: &files,
-            };
-            compiler
+            self.index
                 .library_closure(id)
                 .into_iter()
                 .map(|l| self.qualified(l))

@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{Domain, Section, split_reference};
+use crate::model::{Domain, Section, Text, split_reference};
 
 /// An entity's address: its domain (index into the domain list), section and position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -124,6 +124,57 @@ impl<'a> Index<'a> {
                 id: parts.id,
             },
         }
+    }
+
+    /// `domain/id` for messages and the compiled model.
+    pub fn qualified(&self, id: EntityId) -> String {
+        let domain = self.domain(id.domain);
+        let meta = domain
+            .meta(id.section, id.index as usize)
+            .expect("entity ids come from this index");
+        format!("{}/{}", domain.name.value, meta.id().unwrap_or(""))
+    }
+
+    /// The entity a reference names, if it resolves.
+    pub fn found(&self, from: u32, reference: &Text, target: Section) -> Option<EntityId> {
+        match self.resolve(from, &reference.value, target) {
+            Resolution::Found(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The libraries compiled with a policy or library, dependencies before dependents: an
+    /// iterative depth-first post-order over the dependencies as written, across domains.
+    pub fn library_closure(&self, start: EntityId) -> Vec<EntityId> {
+        let dependencies = |id: EntityId| -> Vec<EntityId> {
+            let domain = self.domain(id.domain);
+            let list = match id.section {
+                Section::Library => &domain.libraries[id.index as usize].dependencies,
+                Section::Policy => &domain.policies[id.index as usize].dependencies,
+                _ => return Vec::new(),
+            };
+            list.iter()
+                .filter_map(|t| self.found(id.domain, t, Section::Library))
+                .collect()
+        };
+        let mut order = Vec::new();
+        let mut seen = std::collections::BTreeSet::from([start]);
+        let mut stack = vec![(start, dependencies(start), 0usize)];
+        while let Some((node, children, next)) = stack.last_mut() {
+            if let Some(&child) = children.get(*next) {
+                *next += 1;
+                if seen.insert(child) {
+                    let grandchildren = dependencies(child);
+                    stack.push((child, grandchildren, 0));
+                }
+            } else {
+                if *node != start {
+                    order.push(*node);
+                }
+                stack.pop();
+            }
+        }
+        order
     }
 
     /// Other sections of `domain` that define `id` (to explain a reference to the wrong kind

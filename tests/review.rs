@@ -118,6 +118,10 @@ spec:
       rego: |
         package authz
         default allow = true
+    - mrn: mrn:iam:shop:policy:gateway
+      rego: |
+        package authz
+        default allow = 0
   roles:
     - mrn: mrn:iam:shop:role:buyer
       policy: mrn:iam:shop:policy:read
@@ -137,10 +141,10 @@ spec:
   operations:
     - name: read
       selector: ["shop:read:.*"]
-      policy: mrn:iam:shop:policy:read
+      policy: mrn:iam:shop:policy:gateway
     - name: admin
       selector: ["shop:admin:.*"]
-      policy: mrn:iam:shop:policy:admin
+      policy: mrn:iam:shop:policy:gateway
 "#;
 
 fn base_repo(name: &str) -> Repo {
@@ -206,12 +210,12 @@ fn renaming_a_referenced_role_is_breaking_and_an_error() {
             .unwrap()
             .contains("renamed to `mrn:iam:shop:role:administrator`")
     );
-    assert_eq!(diagnostic["line"], 39);
+    assert_eq!(diagnostic["line"], 43);
     assert_eq!(
         diagnostic["related"][0]["file"],
         "HEAD~1:policy-domains/shop.yaml"
     );
-    assert_eq!(diagnostic["related"][0]["line"], 30);
+    assert_eq!(diagnostic["related"][0]["line"], 34);
     assert_eq!(
         repo.pdc(&["check", "--base", "HEAD~1"]).status.code(),
         Some(1)
@@ -262,14 +266,14 @@ fn deleting_a_group_nothing_references_is_a_warning_saying_who_loses_what() {
 fn deleting_a_policy_still_referenced_is_an_error_at_the_reference() {
     let repo = base_repo("delete-policy");
     let start = SHOP.find("    - mrn: mrn:iam:shop:policy:admin").unwrap();
-    let end = SHOP.find("  roles:").unwrap();
+    let end = SHOP.find("    - mrn: mrn:iam:shop:policy:gateway").unwrap();
     repo.write(
         "policy-domains/shop.yaml",
         &format!("{}{}", &SHOP[..start], &SHOP[end..]),
     );
     let report = repo.json(&["check", "--base", "HEAD", "--format", "json"]);
-    // one error per reference: the role's `policy` and the operation's `policy`; no PD401 beside them
-    assert_eq!(codes(&report), ["PD901", "PD901"]);
+    // an error at the reference (the role's `policy`), and no PD401 beside it
+    assert_eq!(codes(&report), ["PD901"]);
     assert!(
         report["diagnostics"][0]["message"]
             .as_str()
@@ -316,8 +320,8 @@ fn external_mrns_in_pdc_toml_may_not_disappear() {
 #[test]
 fn reordering_operations_changes_routing() {
     let repo = base_repo("reorder");
-    let read = "    - name: read\n      selector: [\"shop:read:.*\"]\n      policy: mrn:iam:shop:policy:read\n";
-    let admin = "    - name: admin\n      selector: [\"shop:admin:.*\"]\n      policy: mrn:iam:shop:policy:admin\n";
+    let read = "    - name: read\n      selector: [\"shop:read:.*\"]\n      policy: mrn:iam:shop:policy:gateway\n";
+    let admin = "    - name: admin\n      selector: [\"shop:admin:.*\"]\n      policy: mrn:iam:shop:policy:gateway\n";
     repo.write(
         "policy-domains/shop.yaml",
         &SHOP.replace(&format!("{read}{admin}"), &format!("{admin}{read}")),

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::annotations::{self, Annotations};
 use crate::graph::Graph;
-use crate::index::{EntityId, Index, Resolution};
+use crate::index::{EntityId, Index};
 use crate::model::{Domain, Meta, Rego, Section, Text};
 use crate::sources::SourceMap;
 
@@ -157,18 +157,11 @@ pub struct Compiler<'a> {
 
 impl Compiler<'_> {
     fn qualified(&self, id: EntityId) -> String {
-        let domain = self.index.domain(id.domain);
-        let meta = domain
-            .meta(id.section, id.index as usize)
-            .expect("ids come from the index");
-        format!("{}/{}", domain.name.value, meta.id().unwrap_or(""))
+        self.index.qualified(id)
     }
 
     fn resolve(&self, d: u32, text: &Text, target: Section) -> Option<EntityId> {
-        match self.index.resolve(d, &text.value, target) {
-            Resolution::Found(id) => Some(id),
-            _ => None,
-        }
+        self.index.found(d, text, target)
     }
 
     fn resolve_text(&self, d: u32, text: &Option<Text>, target: Section) -> Option<String> {
@@ -206,40 +199,6 @@ impl Compiler<'_> {
             }) => &self.sources.get(*file).text,
             _ => "",
         }
-    }
-
-    /// The libraries compiled with `start`, dependencies before dependents (iterative
-    /// depth-first post-order over dependencies as written).
-    pub fn library_closure(&self, start: EntityId) -> Vec<EntityId> {
-        let dependencies = |id: EntityId| -> Vec<EntityId> {
-            let domain = self.index.domain(id.domain);
-            let list = match id.section {
-                Section::Library => &domain.libraries[id.index as usize].dependencies,
-                Section::Policy => &domain.policies[id.index as usize].dependencies,
-                _ => return Vec::new(),
-            };
-            list.iter()
-                .filter_map(|t| self.resolve(id.domain, t, Section::Library))
-                .collect()
-        };
-        let mut order = Vec::new();
-        let mut seen = BTreeSet::from([start]);
-        let mut stack = vec![(start, dependencies(start), 0usize)];
-        while let Some((node, children, next)) = stack.last_mut() {
-            if let Some(&child) = children.get(*next) {
-                *next += 1;
-                if seen.insert(child) {
-                    let grandchildren = dependencies(child);
-                    stack.push((child, grandchildren, 0));
-                }
-            } else {
-                if *node != start {
-                    order.push(*node);
-                }
-                stack.pop();
-            }
-        }
-        order
     }
 
     /// Compiles every domain.
@@ -308,6 +267,7 @@ impl Compiler<'_> {
                     })
                     .collect(),
                 library_closure: self
+                    .index
                     .library_closure(id)
                     .into_iter()
                     .map(|l| self.qualified(l))

@@ -45,11 +45,7 @@ impl Context<'_> {
 
     /// `domain/id` for messages.
     pub fn qualified(&self, id: EntityId) -> String {
-        format!(
-            "{}/{}",
-            self.domains[id.domain as usize].name.value,
-            self.meta(id).id().unwrap_or("?")
-        )
+        self.index.qualified(id)
     }
 }
 

@@ -26,13 +26,7 @@ pub struct GraphEdge {
 
 /// The selection with names instead of indices, sorted.
 pub fn named(index: &Index<'_>, selection: &Selection) -> (Vec<GraphNode>, Vec<GraphEdge>) {
-    let name = |id: EntityId| {
-        let domain = index.domain(id.domain);
-        let meta = domain
-            .meta(id.section, id.index as usize)
-            .expect("ids come from the index");
-        format!("{}/{}", domain.name.value, meta.id().unwrap_or(""))
-    };
+    let name = |id: EntityId| index.qualified(id);
     let mut nodes: Vec<GraphNode> = selection
         .nodes
         .iter()
