@@ -1,6 +1,6 @@
 //! `pdc build`: check, then write the bundle; with any error, write nothing.
 
-use super::check::{load, release, render_report, verdict};
+use super::check::{load, release, verdict, write_reports};
 use super::{BuildArgs, Outcome, emit, fail, paths_or_default};
 use pdc::bundle::{self, SourceRevision};
 use pdc::render::BuildSummary;
@@ -11,8 +11,9 @@ pub fn run(args: &BuildArgs) -> Outcome {
         Err(outcome) => return outcome,
     };
     if verdict(&args.check, &report) != Outcome::Clean {
-        emit(&render_report(&args.check, &report, None));
-        return Outcome::Findings;
+        return write_reports(&args.check, &report, None)
+            .err()
+            .unwrap_or(Outcome::Findings);
     }
     let revision = match &args.revision {
         Some(revision) => Some(SourceRevision::Given {
@@ -25,7 +26,7 @@ pub fn run(args: &BuildArgs) -> Outcome {
         return verify(args, &report, &output);
     }
     if let Err(error) = bundle::write(&output, &args.out_dir) {
-        emit(&render_report(&args.check, &report, None));
+        let _ = write_reports(&args.check, &report, None);
         return fail(&error.to_string());
     }
     let summary = BuildSummary {
@@ -37,7 +38,9 @@ pub fn run(args: &BuildArgs) -> Outcome {
             .map(|(path, bytes)| (path.clone(), bundle::model::sha256_hex(bytes)))
             .collect(),
     };
-    emit(&render_report(&args.check, &report, Some(&summary)));
+    if let Err(outcome) = write_reports(&args.check, &report, Some(&summary)) {
+        return outcome;
+    }
     release(output);
     release(report);
     Outcome::Clean
@@ -54,20 +57,35 @@ fn source_revision(paths: &[std::path::PathBuf]) -> Option<SourceRevision> {
     })
 }
 
-/// `--verify`: compares the output with what `DIR` holds.
+/// `--verify`: compares the output with what `DIR` holds, writing nothing.
 fn verify(args: &BuildArgs, report: &pdc::workspace::Report, output: &bundle::Output) -> Outcome {
-    let stale = bundle::stale_files(output, &args.out_dir);
-    let mut text = render_report(&args.check, report, None);
-    let shown = pdc::sources::display_path(&args.out_dir);
-    if stale.is_empty() {
-        text.push_str(&format!("{shown}/ is up to date\n"));
-        emit(&text);
-        return Outcome::Clean;
+    if let Err(outcome) = write_reports(&args.check, report, None) {
+        return outcome;
     }
-    text.push_str(&format!(
-        "{shown}/ is out of date ({}); run `pdc build -o {shown}` and commit the result\n",
-        stale.join(", ")
-    ));
-    emit(&text);
-    Outcome::Findings
+    let stale = bundle::stale_files(output, &args.out_dir);
+    let shown = pdc::sources::display_path(&args.out_dir);
+    let line = if stale.is_empty() {
+        format!("{shown}/ is up to date\n")
+    } else {
+        format!(
+            "{shown}/ is out of date ({}); run `pdc build -o {shown}` and commit the result\n",
+            stale.join(", ")
+        )
+    };
+    // machine-readable reports keep standard output to themselves
+    let human_only = args
+        .check
+        .format
+        .iter()
+        .all(|f| *f == super::ReportFormat::Human);
+    if human_only {
+        emit(&line);
+    } else {
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+    }
+    if stale.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    }
 }

@@ -1,6 +1,6 @@
-//! `pdc check`: load, check and report.
+//! `pdc check`: load, check and report in one or more formats.
 
-use super::{CheckArgs, Format, Outcome, emit, fail, paths_or_default, use_color};
+use super::{CheckArgs, FailLevel, Outcome, ReportFormat, emit, fail, paths_or_default, use_color};
 use pdc::render::{self, HumanOptions};
 use pdc::workspace::{self, Report};
 
@@ -9,7 +9,9 @@ pub fn run(args: &CheckArgs) -> Outcome {
         Ok(report) => report,
         Err(outcome) => return outcome,
     };
-    emit(&render_report(args, &report, None));
+    if let Err(outcome) = write_reports(args, &report, None) {
+        return outcome;
+    }
     let outcome = verdict(args, &report);
     release(report);
     outcome
@@ -33,35 +35,114 @@ pub fn load(args: &CheckArgs) -> Result<Report, Outcome> {
     workspace::check(&paths, &cwd, &options).map_err(|e| fail(&e.to_string()))
 }
 
-/// The report in the chosen format; `footer` is appended to human output.
+/// Writes the report in every requested format: the k-th `--format` to the k-th `--output`,
+/// the rest to standard output. With `github`, also appends a job summary to
+/// `$GITHUB_STEP_SUMMARY` when that is set.
+pub fn write_reports(
+    args: &CheckArgs,
+    report: &Report,
+    build: Option<&render::BuildSummary>,
+) -> Result<(), Outcome> {
+    let formats = if args.format.is_empty() {
+        vec![ReportFormat::Human]
+    } else {
+        args.format.clone()
+    };
+    if args.output.len() > formats.len() {
+        return Err(fail(
+            "more --output than --format options: give a --format for each --output",
+        ));
+    }
+    for (i, format) in formats.iter().enumerate() {
+        let text = render_report(args, *format, report, build);
+        match args.output.get(i).filter(|p| p.as_os_str() != "-") {
+            Some(path) => std::fs::write(path, text).map_err(|e| {
+                fail(&format!(
+                    "cannot write `{}`: {}",
+                    path.display(),
+                    pdc::sources::io_message(&e)
+                ))
+            })?,
+            None => emit(&text),
+        }
+        if *format == ReportFormat::Github {
+            append_step_summary(report)?;
+        }
+    }
+    Ok(())
+}
+
+/// GitHub's job summary, when the step runs in GitHub Actions.
+fn append_step_summary(report: &Report) -> Result<(), Outcome> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) else {
+        return Ok(());
+    };
+    let text = render::github::step_summary(
+        &report.workspace.sources,
+        &report.diagnostics,
+        &report.summary,
+    );
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+        .map_err(|e| {
+            fail(&format!(
+                "cannot append to GITHUB_STEP_SUMMARY: {}",
+                pdc::sources::io_message(&e)
+            ))
+        })
+}
+
+/// The report in one format; `build` adds what a build wrote.
 pub fn render_report(
     args: &CheckArgs,
+    format: ReportFormat,
     report: &Report,
     build: Option<&render::BuildSummary>,
 ) -> String {
     let sources = &report.workspace.sources;
-    match args.format {
-        Format::Human => {
-            let mut text = render::human(
-                sources,
-                &report.diagnostics,
-                &report.summary,
-                HumanOptions {
-                    color: use_color(args.color),
-                },
-            );
+    let (diagnostics, summary) = (&report.diagnostics, &report.summary);
+    match format {
+        ReportFormat::Human => {
+            let options = HumanOptions {
+                color: use_color(args.color),
+            };
+            let mut text = render::human(sources, diagnostics, summary, options);
             if let Some(build) = build {
                 text.push_str(&render::build_line(build));
             }
             text
         }
-        Format::Json => render::json(sources, &report.diagnostics, &report.summary, build),
+        ReportFormat::Json => render::json(sources, diagnostics, summary, build),
+        ReportFormat::Sarif => render::sarif::sarif(sources, diagnostics, summary, &root_prefix()),
+        ReportFormat::Github => render::github::github(sources, diagnostics, summary),
+        ReportFormat::Junit => render::junit::junit(sources, diagnostics, summary),
+    }
+}
+
+/// The current directory relative to the repository root (`""` or `sub/dir/`): SARIF wants
+/// paths from the root, while diagnostics name files from the current directory.
+fn root_prefix() -> String {
+    let Ok(cwd) = std::env::current_dir() else {
+        return String::new();
+    };
+    let root =
+        pdc::git::toplevel(&cwd).unwrap_or_else(|_| pdc::sources::repository_root(&cwd, &cwd));
+    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    match cwd.strip_prefix(&root) {
+        Ok(rest) if !rest.as_os_str().is_empty() => {
+            format!("{}/", pdc::sources::display_path(rest))
+        }
+        _ => String::new(),
     }
 }
 
 /// Exit code for a checked workspace.
 pub fn verdict(args: &CheckArgs, report: &Report) -> Outcome {
-    let failing = report.summary.errors > 0 || (args.deny_warnings && report.summary.warnings > 0);
+    let warnings_fail = args.deny_warnings || args.fail_level == FailLevel::Warning;
+    let failing = report.summary.errors > 0 || (warnings_fail && report.summary.warnings > 0);
     if failing {
         Outcome::Findings
     } else {

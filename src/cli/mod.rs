@@ -140,6 +140,29 @@ pub enum Format {
     Json,
 }
 
+/// Format of a check report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Source snippets with labels and help, for people
+    Human,
+    /// One JSON document, for scripts and bots
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers
+    Sarif,
+    /// GitHub Actions workflow commands (annotations), plus a job summary when
+    /// GITHUB_STEP_SUMMARY is set
+    Github,
+    /// JUnit XML, one test case per checked file
+    Junit,
+}
+
+/// Severity at which a check fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailLevel {
+    Error,
+    Warning,
+}
+
 /// When to colour human output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Color {
@@ -175,10 +198,17 @@ pub struct CheckArgs {
     /// Files or directories to check; directories are searched for .yml/.yaml files
     /// [default: policy-domains]
     pub paths: Vec<PathBuf>,
-    /// Report format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Exit with 1 when there are warnings, not only errors
+    /// Report format; repeat it to write several reports in one run, each to the matching
+    /// --output (a format without one goes to standard output)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Vec<ReportFormat>,
+    /// File for the report of the matching --format (`-` for standard output)
+    #[arg(long, value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+    /// Lowest severity that fails the run (exit 1)
+    #[arg(long, value_enum, default_value_t = FailLevel::Error)]
+    pub fail_level: FailLevel,
+    /// Exit with 1 when there are warnings, not only errors (same as --fail-level warning)
     #[arg(long)]
     pub deny_warnings: bool,
     /// When to use colours in human output

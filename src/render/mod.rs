@@ -6,9 +6,12 @@
 
 pub mod diff;
 pub mod explain;
+pub mod github;
 pub mod graph;
 mod human;
 mod json;
+pub mod junit;
+pub mod sarif;
 
 pub use human::{HumanOptions, build_line, human};
 pub use json::json;
