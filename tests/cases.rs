@@ -7,6 +7,11 @@
 //! `expected.json` stdout with `--format json`. Run with `PDC_BLESS=1` to write the expected
 //! files from the current output (then review the diff before committing).
 //!
+//! An optional third line, `base: DIR`, is for delete-safety (`check --base HEAD`): the case
+//! then runs in a temporary Git repository whose one commit holds the files of the case's
+//! subdirectory `DIR` (the files as they were at the base revision), with the case's other
+//! input files laid over them as the working tree.
+//!
 //! A second test checks that every diagnostic code in the registry appears in at least one
 //! case, so no rule ships without a test of what users see.
 
@@ -33,20 +38,97 @@ fn cases() -> Vec<PathBuf> {
 struct Cmd {
     args: Vec<String>,
     exit: i32,
+    base: Option<String>,
 }
 
 fn read_cmd(dir: &Path) -> Cmd {
     let text = std::fs::read_to_string(dir.join("cmd")).expect("cmd is readable");
     let mut args = vec!["check".to_string(), ".".to_string()];
     let mut exit = 0;
+    let mut base = None;
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix("args:") {
             args = rest.split_whitespace().map(str::to_string).collect();
         } else if let Some(rest) = line.strip_prefix("exit:") {
             exit = rest.trim().parse().expect("exit is a number");
+        } else if let Some(rest) = line.strip_prefix("base:") {
+            base = Some(rest.trim().to_string());
         }
     }
-    Cmd { args, exit }
+    Cmd { args, exit, base }
+}
+
+/// A temporary Git repository for a case with a `base:` line, removed when dropped.
+struct GitFixture {
+    dir: PathBuf,
+}
+
+impl GitFixture {
+    /// Commits the files of `case/base` and then lays the case's own input files over them
+    /// (everything but `cmd`, `expected.*` and `base` itself).
+    fn new(case: &Path, base: &str) -> GitFixture {
+        let name = case.file_name().unwrap().to_string_lossy();
+        let dir = std::env::temp_dir().join(format!("pdc-case-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fixture = GitFixture { dir };
+        copy_tree(&case.join(base), &fixture.dir, &|_| true);
+        fixture.git(&["init", "-q", "-b", "main"]);
+        fixture.git(&["add", "-A"]);
+        fixture.git(&["commit", "-q", "-m", "base"]);
+        for entry in std::fs::read_dir(&fixture.dir)
+            .unwrap()
+            .filter_map(Result::ok)
+        {
+            if entry.file_name() == ".git" {
+                continue;
+            }
+            let path = entry.path();
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path).unwrap();
+            } else {
+                std::fs::remove_file(&path).unwrap();
+            }
+        }
+        copy_tree(case, &fixture.dir, &|name| {
+            name != "cmd" && name != base && !name.starts_with("expected.")
+        });
+        fixture
+    }
+
+    fn git(&self, args: &[&str]) {
+        let status = Command::new("git")
+            .current_dir(&self.dir)
+            .args(["-c", "user.email=ci@example.com", "-c", "user.name=ci"])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?} in {}", self.dir.display());
+    }
+}
+
+impl Drop for GitFixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Copies the files under `from` to `to`, keeping only top-level entries `keep` accepts.
+fn copy_tree(from: &Path, to: &Path, keep: &dyn Fn(&str) -> bool) {
+    for entry in std::fs::read_dir(from).unwrap().filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !keep(&name) {
+            continue;
+        }
+        let (source, target) = (entry.path(), to.join(&name));
+        if source.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&source, &target, &|_| true);
+        } else {
+            std::fs::copy(&source, &target).unwrap();
+        }
+    }
 }
 
 fn run(dir: &Path, args: &[String], format: &str) -> (String, i32) {
@@ -78,9 +160,11 @@ fn every_case_matches_its_expected_output() {
     for dir in all {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let cmd = read_cmd(&dir);
+        let fixture = cmd.base.as_deref().map(|base| GitFixture::new(&dir, base));
+        let workdir = fixture.as_ref().map_or(dir.as_path(), |f| f.dir.as_path());
         let mut exit_codes = Vec::new();
         for (format, file) in [("human", "expected.human"), ("json", "expected.json")] {
-            let (stdout, code) = run(&dir, &cmd.args, format);
+            let (stdout, code) = run(workdir, &cmd.args, format);
             exit_codes.push(code);
             let path = dir.join(file);
             if bless {
@@ -96,9 +180,14 @@ fn every_case_matches_its_expected_output() {
         }
         if bless {
             let args = cmd.args.join(" ");
+            let base = cmd
+                .base
+                .as_ref()
+                .map(|b| format!("base: {b}\n"))
+                .unwrap_or_default();
             std::fs::write(
                 dir.join("cmd"),
-                format!("args: {args}\nexit: {}\n", exit_codes[0]),
+                format!("args: {args}\nexit: {}\n{base}", exit_codes[0]),
             )
             .unwrap();
         } else if exit_codes.iter().any(|&c| c != cmd.exit) {

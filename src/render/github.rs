@@ -23,20 +23,28 @@ const SUMMARY_ROWS: usize = 200;
 ///
 /// When some will not become annotations, a notice saying so comes after the errors and
 /// warnings but before any notes, so that it is itself among the notices GitHub keeps.
-pub fn github(sources: &SourceMap, diagnostics: &[Diagnostic], summary: &Summary) -> String {
+///
+/// `root_prefix` (`""` or `sub/dir/`) turns file names, which are relative to the current
+/// directory, into the paths from the repository root that GitHub attaches annotations to.
+pub fn github(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+    summary: &Summary,
+    root_prefix: &str,
+) -> String {
     let ordered = most_severe_first(diagnostics);
     let mut out = String::new();
     let (notes, errors_and_warnings): (Vec<_>, Vec<_>) = ordered
         .into_iter()
         .partition(|d| d.severity == Severity::Note);
     for diagnostic in errors_and_warnings {
-        out.push_str(&annotation(sources, diagnostic));
+        out.push_str(&annotation(sources, diagnostic, root_prefix));
     }
     if let Some(notice) = overflow_notice(&Counts::of(diagnostics), summary) {
         out.push_str(&notice);
     }
     for diagnostic in notes {
-        out.push_str(&annotation(sources, diagnostic));
+        out.push_str(&annotation(sources, diagnostic, root_prefix));
     }
     out
 }
@@ -104,13 +112,19 @@ fn most_severe_first(diagnostics: &[Diagnostic]) -> Vec<&Diagnostic> {
 }
 
 /// One `::error`/`::warning`/`::notice` line, with its newline.
-fn annotation(sources: &SourceMap, diagnostic: &Diagnostic) -> String {
+fn annotation(sources: &SourceMap, diagnostic: &Diagnostic, root_prefix: &str) -> String {
     let command = match diagnostic.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Note => "notice",
     };
-    let mut properties = vec![("file", sources.get(diagnostic.location.file).name.clone())];
+    let name = &sources.get(diagnostic.location.file).name;
+    let file = if name.starts_with('/') || root_prefix.is_empty() {
+        name.clone()
+    } else {
+        format!("{}/{name}", root_prefix.trim_end_matches('/'))
+    };
+    let mut properties = vec![("file", file)];
     if let Some((start, end)) = line_cols(sources, &diagnostic.location) {
         properties.push(("line", start.line.to_string()));
         properties.push(("endLine", end.line.to_string()));

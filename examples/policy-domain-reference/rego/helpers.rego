@@ -1,0 +1,5 @@
+package payments.helpers
+
+has_role(principal, role) {
+	principal.mroles[_] == role
+}
