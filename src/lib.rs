@@ -28,6 +28,7 @@ pub mod index;
 pub mod model;
 pub mod rego;
 pub mod render;
+pub mod schema;
 pub mod sources;
 pub mod syntax;
 pub mod workspace;

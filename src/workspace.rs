@@ -273,7 +273,14 @@ impl Workspace {
 pub fn analyze(workspace: &Workspace, options: &Options) -> Vec<Diagnostic> {
     let index = Index::build(&workspace.domains, &workspace.broken_domains);
     let graph = Graph::build(&index);
+    let damaged_files = workspace
+        .diagnostics
+        .iter()
+        .filter(|d| d.category() == crate::diagnostics::Category::Yaml)
+        .map(|d| d.location.file)
+        .collect();
     let context = Context {
+        damaged_files: &damaged_files,
         sources: &workspace.sources,
         domains: &workspace.domains,
         index: &index,

@@ -28,6 +28,8 @@ pub struct Context<'a> {
     pub graph: &'a Graph,
     /// The Rego syntax modules are read in.
     pub rego_version: RegoVersion,
+    /// Files with YAML errors: some of their content may be missing from the model.
+    pub damaged_files: &'a std::collections::HashSet<crate::sources::FileId>,
 }
 
 impl Context<'_> {

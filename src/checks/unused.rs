@@ -2,21 +2,42 @@
 //!
 //! Groups, roles and scopes are assigned from outside the repository (token claims), and
 //! operations, mappers and resources are matched by selector, so only policies and libraries
-//! can be known to be dead.
+//! can be known to be dead. While a reference to a section does not resolve, or a file has
+//! YAML errors, that reference may be meant for an entity that would then look unused, so
+//! nothing is said about it until the error is fixed.
+
+use std::collections::HashSet;
 
 use petgraph::Direction;
 
 use super::Context;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::index::EntityId;
+use crate::index::{EntityId, Resolution};
 use crate::model::Section;
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mut uncertain = HashSet::new();
     for (d, domain) in cx.domains.iter().enumerate() {
+        for reference in domain.references() {
+            let resolution = cx
+                .index
+                .resolve(d as u32, &reference.text.value, reference.target);
+            if !matches!(resolution, Resolution::Found(_)) {
+                uncertain.insert(reference.target);
+            }
+        }
+    }
+    for (d, domain) in cx.domains.iter().enumerate() {
+        if cx.damaged_files.contains(&domain.file) {
+            continue;
+        }
         for (section, code) in [
             (Section::Policy, Code::UnusedPolicy),
             (Section::Library, Code::UnusedLibrary),
         ] {
+            if uncertain.contains(&section) {
+                continue;
+            }
             for (position, meta) in domain.metas(section).enumerate() {
                 let Some(id) = meta.id() else {
                     continue;

@@ -117,7 +117,9 @@ pub fn render_report(
         }
         ReportFormat::Json => render::json(sources, diagnostics, summary, build),
         ReportFormat::Sarif => render::sarif::sarif(sources, diagnostics, summary, &root_prefix()),
-        ReportFormat::Github => render::github::github(sources, diagnostics, summary, &root_prefix()),
+        ReportFormat::Github => {
+            render::github::github(sources, diagnostics, summary, &root_prefix())
+        }
         ReportFormat::Junit => render::junit::junit(sources, diagnostics, summary),
     }
 }

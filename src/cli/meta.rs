@@ -2,7 +2,9 @@
 
 use clap::CommandFactory;
 
-use super::{Cli, CompletionsArgs, Outcome, RulesArgs, emit, fail};
+use super::{
+    ApiVersionArg, Cli, CompletionsArgs, KindArg, Outcome, RulesArgs, SchemaArgs, emit, fail,
+};
 use pdc::diagnostics::codes::{self, Code};
 
 pub fn rules(args: &RulesArgs) -> Outcome {
@@ -51,5 +53,33 @@ pub fn man() -> Outcome {
         return fail(&format!("cannot render the manual page: {e}"));
     }
     emit(&String::from_utf8_lossy(&out));
+    Outcome::Clean
+}
+
+pub fn schema(args: &SchemaArgs) -> Outcome {
+    use pdc::model::ApiVersion;
+    use pdc::schema::{self, SchemaKind};
+    let value = match args.api_version {
+        None => schema::all()
+            .into_iter()
+            .find(|(name, _)| name == schema::COMBINED_FILE)
+            .map(|(_, value)| value)
+            .unwrap_or_default(),
+        Some(version) => {
+            let version = match version {
+                ApiVersionArg::V1alpha3 => ApiVersion::V1alpha3,
+                ApiVersionArg::V1alpha4 => ApiVersion::V1alpha4,
+                ApiVersionArg::V1beta1 => ApiVersion::V1beta1,
+            };
+            let kind = match args.kind {
+                Some(KindArg::PolicyDomainReference) => SchemaKind::PolicyDomainReference,
+                _ => SchemaKind::PolicyDomain,
+            };
+            schema::schema(version, kind)
+        }
+    };
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    emit(&text);
     Outcome::Clean
 }

@@ -36,6 +36,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// List the diagnostic codes, or explain one with an example (`pdc rules PD401`)
     Rules(RulesArgs),
+    /// Print the JSON Schema of PolicyDomain documents, for editors and validators
+    Schema(SchemaArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the manual page (roff)
@@ -46,6 +48,31 @@ pub enum Command {
 pub struct RulesArgs {
     /// A code (`PD401`) or name (`unresolved-reference`) to explain
     pub code: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Only this apiVersion [default: one schema for every apiVersion and kind]
+    #[arg(long, value_enum)]
+    pub api_version: Option<ApiVersionArg>,
+    /// Only this kind (with --api-version)
+    #[arg(long, value_enum, requires = "api_version")]
+    pub kind: Option<KindArg>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ApiVersionArg {
+    V1alpha3,
+    V1alpha4,
+    V1beta1,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    #[value(name = "PolicyDomain")]
+    PolicyDomain,
+    #[value(name = "PolicyDomainReference")]
+    PolicyDomainReference,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +293,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Explain(args) => inspect::explain(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Rules(args) => meta::rules(&args),
+        Command::Schema(args) => meta::schema(&args),
         Command::Completions(args) => meta::completions(&args),
         Command::Man => meta::man(),
     }

@@ -101,23 +101,25 @@ impl Resolver<'_> {
                     format!("rego file `{}` is outside the repository root", value.value),
                 )
                 .with_label("leaves the repository")
-                .with_help(format!(
-                    "keep Rego files inside `{}` and name them relative to the YAML file",
-                    root.display()
-                )),
+                .with_help(
+                    "keep Rego files inside the repository (the nearest directory above holding `.git` or `pdc.toml`) and name them relative to the YAML file",
+                ),
             );
             return None;
         }
         if !tree.is_file(&found) {
-            let mut help = format!(
-                "looked for `{}` (beside the YAML file)",
-                display(&beside_yaml, self.cwd)
-            );
-            if !given.is_absolute() {
-                help.push_str(&format!(
-                    " and `{}` (in the current directory)",
-                    display(&from_cwd, self.cwd)
-                ));
+            let beside = display(&beside_yaml, self.cwd);
+            let mut help = format!("looked for `{beside}` (beside the YAML file)");
+            let elsewhere = display(&from_cwd, self.cwd);
+            if !given.is_absolute() && elsewhere != beside {
+                help.push_str(&format!(" and `{elsewhere}` (in the current directory)"));
+            }
+            if let Some(similar) = similar_file(tree, &beside_yaml) {
+                let suggestion = given.with_file_name(&similar);
+                help = format!(
+                    "did you mean `{}`? {help}",
+                    sources::display_path(&suggestion)
+                );
             }
             out.push(
                 Diagnostic::new(
@@ -142,8 +144,8 @@ impl Resolver<'_> {
                 )
                 .with_label("resolved against the current directory")
                 .with_help(format!(
-                    "this only works when pdc runs from `{}`; write the path relative to the YAML file's directory",
-                    display(self.cwd, self.cwd)
+                    "write `{}`, the path from the YAML file's directory; as written, it only resolves when pdc runs from this directory",
+                    sources::display_path(&relative_to(&tree.canonical(&found), &tree.canonical(yaml_dir)))
                 )),
             );
         }
@@ -203,6 +205,45 @@ fn absolute(path: &Path, cwd: &Path) -> PathBuf {
     }
 }
 
+/// The path from directory `base` to `path` (both absolute), with `..` where needed.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let path: Vec<_> = path.components().collect();
+    let base: Vec<_> = base.components().collect();
+    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..base.len() {
+        out.push("..");
+    }
+    for component in &path[common..] {
+        out.push(component.as_os_str());
+    }
+    out
+}
+
+/// The name of a file beside `missing` whose name is a likely typo of it.
+fn similar_file(tree: &Tree, missing: &Path) -> Option<String> {
+    let dir = missing.parent()?;
+    let wanted = missing.file_name()?.to_str()?;
+    let names: Vec<String> = match tree {
+        Tree::Disk => std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .collect(),
+        Tree::Snapshot(snapshot) => {
+            let dir = lexical_normal(dir);
+            snapshot
+                .files
+                .keys()
+                .filter(|p| p.parent() == Some(dir.as_path()))
+                .filter_map(|p| p.file_name()?.to_str().map(str::to_string))
+                .collect()
+        }
+    };
+    crate::diagnostics::suggest::closest(wanted, names.iter().map(String::as_str))
+        .map(str::to_string)
+}
+
 /// A path for messages: relative to the current directory when below it.
 fn display(path: &Path, cwd: &Path) -> String {
     let normal = lexical_normal(path);
@@ -217,6 +258,18 @@ fn display(path: &Path, cwd: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths_climb_with_parent_components() {
+        assert_eq!(
+            relative_to(Path::new("/r/rego/a.rego"), Path::new("/r/domains")),
+            PathBuf::from("../rego/a.rego")
+        );
+        assert_eq!(
+            relative_to(Path::new("/r/a.rego"), Path::new("/r")),
+            PathBuf::from("a.rego")
+        );
+    }
 
     #[test]
     fn display_is_relative_to_the_current_directory() {

@@ -253,7 +253,7 @@ mod tests {
                 "cannot read",
             ),
         ];
-        let text = github(&sources, &diagnostics, &Summary::default());
+        let text = github(&sources, &diagnostics, &Summary::default(), "");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines,
@@ -280,7 +280,7 @@ mod tests {
         let mut diagnostics = several(Severity::Error, 10);
         diagnostics.extend(several(Severity::Warning, 10));
         diagnostics.extend(several(Severity::Note, 10));
-        let text = github(&sources(), &diagnostics, &Summary::default());
+        let text = github(&sources(), &diagnostics, &Summary::default(), "");
         assert_eq!(text.lines().count(), 30);
         assert!(!text.contains("title=pdc"));
     }
@@ -297,7 +297,7 @@ mod tests {
             notes: 10,
             ..Summary::default()
         };
-        let text = github(&sources(), &diagnostics, &summary);
+        let text = github(&sources(), &diagnostics, &summary, "");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 34);
         assert!(lines[..11].iter().all(|l| l.starts_with("::error ")));
