@@ -51,22 +51,15 @@ fn examples() {
         if !expected.is_file() {
             continue;
         }
-        let mut inputs: Vec<_> = std::fs::read_dir(&dir)
-            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        inputs.retain(|p: &std::path::PathBuf| {
-            p.extension()
-                .is_some_and(|e| e == "yaml" || e == "yml" || e == "rego" || e == "toml")
-                && std::fs::read(p).is_ok_and(|bytes| std::str::from_utf8(&bytes).is_ok())
-        });
+        let mut inputs = Vec::new();
+        collect_inputs(&dir, &dir, &mut inputs);
         inputs.sort();
         let _ = write!(code, "    ({:?}, &[", id.to_uppercase());
-        for input in inputs {
+        for (name, input) in inputs {
             let absolute = std::fs::canonicalize(&input).unwrap_or(input.clone());
             let _ = write!(
                 code,
-                "({:?}, include_str!({:?})), ",
-                input.file_name().unwrap_or_default().to_string_lossy(),
+                "({name:?}, include_str!({:?})), ",
                 absolute.display().to_string()
             );
         }
@@ -79,4 +72,30 @@ fn examples() {
     }
     code.push_str("];\n");
     let _ = std::fs::write(Path::new(&out).join("rule_examples.rs"), code);
+}
+
+/// The text input files of a case, with paths relative to it (`base/domain.yaml`).
+fn collect_inputs(case: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_inputs(case, &path, out);
+            continue;
+        }
+        let text_input = path
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml" || e == "rego" || e == "toml")
+            && std::fs::read(&path).is_ok_and(|bytes| std::str::from_utf8(&bytes).is_ok());
+        if text_input {
+            let name = path
+                .strip_prefix(case)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((name, path));
+        }
+    }
 }

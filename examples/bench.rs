@@ -150,6 +150,11 @@ fn domain(d: usize, per_domain: usize) -> String {
         );
     }
     let _ = writeln!(y, "  policies:");
+    // operations are decided by an integer policy: -1 deny, 0 continue, 1 grant
+    let _ = writeln!(
+        y,
+        "    - mrn: \"mrn:iam:{name}:policy:gateway\"\n      name: gateway\n      rego: |\n        package authz\n\n        default allow = 0\n\n        allow = -1 {{\n          input.principal == {{}}\n        }}"
+    );
     for i in 0..policies {
         let lib = i % libraries;
         let _ = writeln!(
@@ -177,7 +182,7 @@ fn domain(d: usize, per_domain: usize) -> String {
             y,
             "    - mrn: \"mrn:iam:{name}:role:r-{i}\"\n      name: role-{i}"
         );
-        if i % 10 == 5 {
+        if i % 10 == 5 && i >= policies {
             let _ = writeln!(y, "      policy: *default-policy");
         } else {
             let _ = writeln!(
@@ -209,16 +214,18 @@ fn domain(d: usize, per_domain: usize) -> String {
             i % roles,
             (i * 7 + 1) % roles
         );
+        // the group decides its members' tier, which its roles set differently
+        let (tier, billing) = if version == "v1beta1" {
+            (format!("{}", i % 4), "cost-center-7".to_string())
+        } else {
+            (format!("'{}'", i % 4), "'\"cost-center-7\"'".to_string())
+        };
+        let _ = writeln!(
+            y,
+            "      annotations:\n        - name: tier\n          value: {tier}"
+        );
         if i % 5 == 0 {
-            let value = if version == "v1beta1" {
-                "cost-center-7".to_string()
-            } else {
-                "'\"cost-center-7\"'".to_string()
-            };
-            let _ = writeln!(
-                y,
-                "      annotations:\n        - name: billing\n          value: {value}"
-            );
+            let _ = writeln!(y, "        - name: billing\n          value: {billing}");
         }
     }
     let _ = writeln!(y, "  resource-groups:");
@@ -244,8 +251,7 @@ fn domain(d: usize, per_domain: usize) -> String {
     for i in 0..operations {
         let _ = writeln!(
             y,
-            "    - name: op-{i}\n      selector:\n        - \"svc-{d}:op-{i}:.*\"\n        - \"svc-{d}:legacy-{i}:(get|list)\"\n      policy: \"mrn:iam:{name}:policy:p-{}\"",
-            i % policies
+            "    - name: op-{i}\n      selector:\n        - \"svc-{d}:op-{i}:.*\"\n        - \"svc-{d}:legacy-{i}:(get|list)\"\n      policy: \"mrn:iam:{name}:policy:gateway\""
         );
     }
     let _ = writeln!(y, "  resources:");
@@ -302,9 +308,11 @@ fn run_command(args: &[String]) -> Result<(), String> {
             let started = Instant::now();
             let output = cmd.output().map_err(|e| format!("cannot run pdc: {e}"))?;
             times.push(started.elapsed().as_secs_f64());
-            if !output.status.success() {
+            let warnings = serde_json::from_slice::<serde_json::Value>(&output.stdout)
+                .map_or(0, |r| r["summary"]["warnings"].as_u64().unwrap_or(0));
+            if !output.status.success() || warnings > 0 {
                 return Err(format!(
-                    "pdc {command} failed on {} (exit {:?}); the generated tree should be clean:\n{}",
+                    "pdc {command} failed or warned on {} (exit {:?}); the generated tree should be clean:\n{}",
                     dir.display(),
                     output.status.code(),
                     String::from_utf8_lossy(&output.stdout)

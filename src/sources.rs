@@ -347,6 +347,18 @@ pub struct Snapshot {
 }
 
 impl Tree {
+    /// The bytes of a file, or what went wrong in words.
+    pub fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, String> {
+        match self {
+            Tree::Disk => std::fs::read(path).map_err(|e| io_message(&e)),
+            Tree::Snapshot(snapshot) => snapshot
+                .files
+                .get(&lexical_normal(path))
+                .cloned()
+                .ok_or_else(|| "no such file in this revision".to_string()),
+        }
+    }
+
     pub fn read_text(&self, path: &Path) -> Result<String, String> {
         match self {
             Tree::Disk => read_text(path),
@@ -437,16 +449,32 @@ pub fn read_text(path: &Path) -> Result<String, String> {
 
 /// UTF-8 text without a byte-order mark, or where the first invalid byte is.
 fn decode_text(bytes: &[u8]) -> Result<String, String> {
+    decode(bytes).map_err(|bad| {
+        let line = bad.text[..bad.offset].matches('\n').count() + 1;
+        format!(
+            "the file is not valid UTF-8 (first bad byte at offset {}, line {line})",
+            bad.offset
+        )
+    })
+}
+
+/// Text that is not UTF-8: where the first bad byte is, and the text with bad bytes replaced
+/// (identical up to that offset), so a diagnostic can show the line.
+#[derive(Debug)]
+pub struct NotUtf8 {
+    pub offset: usize,
+    pub text: String,
+}
+
+/// UTF-8 text without a byte-order mark.
+pub fn decode(bytes: &[u8]) -> Result<String, NotUtf8> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.to_string()),
-        Err(e) => {
-            let offset = e.valid_up_to();
-            let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-            Err(format!(
-                "the file is not valid UTF-8 (first bad byte at offset {offset}, line {line})"
-            ))
-        }
+        Err(e) => Err(NotUtf8 {
+            offset: e.valid_up_to(),
+            text: String::from_utf8_lossy(bytes).into_owned(),
+        }),
     }
 }
 

@@ -137,7 +137,8 @@ pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace,
                     domains_in_file += 1;
                     workspace.domains.push(*domain);
                 }
-                LoweredDocument::Skipped => workspace.skipped_documents += 1,
+                LoweredDocument::Skipped if !input.explicit => workspace.skipped_documents += 1,
+                LoweredDocument::Skipped => {}
                 LoweredDocument::Empty => {}
                 LoweredDocument::Broken { name } => {
                     domains_in_file += 1;
@@ -206,18 +207,44 @@ pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace,
 }
 
 fn read_file(tree: &Tree, input: &Input, file: FileId) -> FileOutcome {
-    let text = match tree.read_text(&input.path) {
-        Ok(text) => text,
+    let unreadable = |text: String, diagnostic: Diagnostic| FileOutcome {
+        text,
+        diagnostics: vec![diagnostic],
+        documents: Vec::new(),
+    };
+    let bytes = match tree.read_bytes(&input.path) {
+        Ok(bytes) => bytes,
         Err(message) => {
-            return FileOutcome {
-                text: String::new(),
-                diagnostics: vec![Diagnostic::new(
+            return unreadable(
+                String::new(),
+                Diagnostic::new(
                     Code::FileUnreadable,
                     Location::file(file),
                     format!("cannot read `{}`: {message}", input.name),
-                )],
-                documents: Vec::new(),
-            };
+                )
+                .with_help(
+                    "check the file's permissions, or exclude it in `.gitignore` or `.ignore`",
+                ),
+            );
+        }
+    };
+    let text = match sources::decode(&bytes) {
+        Ok(text) => text,
+        Err(bad) => {
+            let end = bad.text[bad.offset..]
+                .chars()
+                .next()
+                .map_or(bad.offset, |c| bad.offset + c.len_utf8());
+            return unreadable(
+                bad.text,
+                Diagnostic::new(
+                    Code::FileUnreadable,
+                    Location::new(file, Span::new(bad.offset, end)),
+                    format!("`{}` is not valid UTF-8 text", input.name),
+                )
+                .with_label("first byte that is not UTF-8")
+                .with_help("save the file as UTF-8; YAML files are Unicode text, and pdc does not guess other encodings"),
+            );
         }
     };
     let parsed = syntax::parse_stream(&text, file);

@@ -207,6 +207,10 @@ fn every_case_matches_its_expected_output() {
 
 #[test]
 fn every_code_is_covered_by_a_case() {
+    if std::env::var_os("PDC_BLESS").is_some() {
+        // the other test is rewriting the expected files right now
+        return;
+    }
     let mut seen = BTreeSet::new();
     for dir in cases() {
         let Ok(text) = std::fs::read_to_string(dir.join("expected.json")) else {

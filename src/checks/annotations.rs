@@ -67,74 +67,80 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// Roles of one group that set an annotation to different values: the runtime merges a
 /// group's roles in no fixed order, so which value a member gets is left to chance.
 fn conflicting_roles(cx: &Context<'_>, d: usize, domain: &Domain, out: &mut Vec<Diagnostic>) {
-    use crate::index::Resolution;
-    for group in &domain.groups {
+    use crate::bundle::annotations::{Annotations, decode};
+    use crate::index::EntityId;
+    use crate::sources::Location;
+
+    /// One role's setting of an annotation.
+    struct Setting {
+        role: String,
+        value: serde_json::Value,
+        listed_at: Location,
+        set_at: Location,
+    }
+
+    let mut decoded: HashMap<EntityId, Annotations> = HashMap::new();
+    for group in domain.groups.iter().filter(|g| g.roles.len() > 1) {
         let own: std::collections::HashSet<&str> = group
             .annotations
             .iter()
             .filter_map(|a| a.name.as_ref().map(|n| n.value.as_str()))
             .collect();
-        // annotation name → (role id, value, where the group lists the role, where the role sets it)
-        let mut seen: std::collections::BTreeMap<
-            String,
-            Vec<(
-                String,
-                serde_json::Value,
-                crate::sources::Location,
-                crate::sources::Location,
-            )>,
-        > = std::collections::BTreeMap::new();
+        let mut by_name: std::collections::BTreeMap<&str, Vec<Setting>> = Default::default();
         for listed in &group.roles {
-            let Resolution::Found(role) =
-                cx.index
-                    .resolve(d as u32, &listed.value, crate::model::Section::Role)
+            let Some(role) = cx
+                .index
+                .found(d as u32, listed, crate::model::Section::Role)
             else {
                 continue;
             };
             let role_domain = &cx.domains[role.domain as usize];
-            let role_entity = &role_domain.roles[role.index as usize];
-            let values = crate::bundle::annotations::decode(
-                &role_entity.annotations,
-                role_domain.api_version,
-            );
-            for annotation in &role_entity.annotations {
-                let Some(name) = &annotation.name else {
+            let entity = &role_domain.roles[role.index as usize];
+            if entity.annotations.is_empty() {
+                continue;
+            }
+            let values = decoded
+                .entry(role)
+                .or_insert_with(|| decode(&entity.annotations, role_domain.api_version));
+            for name in entity.annotations.iter().filter_map(|a| a.name.as_ref()) {
+                let Some(value) = values
+                    .get(&name.value)
+                    .filter(|_| !own.contains(name.value.as_str()))
+                else {
                     continue;
                 };
-                if own.contains(name.value.as_str()) {
-                    continue;
-                }
-                if let Some(value) = values.get(&name.value) {
-                    seen.entry(name.value.clone()).or_default().push((
-                        role_entity.meta.id().unwrap_or("?").to_string(),
-                        value.value.clone(),
-                        cx.at(d, listed.span),
-                        cx.at(role.domain as usize, name.span),
-                    ));
-                }
+                by_name
+                    .entry(name.value.as_str())
+                    .or_default()
+                    .push(Setting {
+                        role: entity.meta.id().unwrap_or("?").to_string(),
+                        value: value.value.clone(),
+                        listed_at: cx.at(d, listed.span),
+                        set_at: cx.at(role.domain as usize, name.span),
+                    });
             }
         }
-        for (name, settings) in seen {
+        for (name, settings) in by_name {
             let Some((first, rest)) = settings.split_first() else {
                 continue;
             };
-            let Some(other) = rest.iter().find(|s| s.1 != first.1) else {
+            let Some(other) = rest.iter().find(|s| s.value != first.value) else {
                 continue;
             };
             out.push(
                 Diagnostic::new(
                     Code::ConflictingRoleAnnotations,
-                    other.2,
+                    other.listed_at,
                     format!(
                         "roles `{}` and `{}` of group `{}` set annotation `{name}` differently",
-                        first.0,
-                        other.0,
+                        first.role,
+                        other.role,
                         group.meta.id().unwrap_or("?")
                     ),
                 )
-                .with_label(format!("`{}` sets `{name}` to {}", other.0, other.1))
-                .with_related(first.3, format!("`{}` sets it to {}", first.0, first.1))
-                .with_related(other.3, format!("`{}` sets it to {}", other.0, other.1))
+                .with_label(format!("`{}` sets `{name}` to {}", other.role, other.value))
+                .with_related(first.set_at, format!("`{}` sets it to {}", first.role, first.value))
+                .with_related(other.set_at, format!("`{}` sets it to {}", other.role, other.value))
                 .with_help(format!(
                     "the runtime merges a group's roles in no fixed order, so members get either value; set `{name}` on the group itself, or on one role only"
                 )),
@@ -170,7 +176,7 @@ fn json_value(
                 cx.at(d, value.span),
                 format!("annotation `{name}` is not valid JSON"),
             )
-            .with_label(format!("{error}"))
+                        .with_label(format!("not JSON: {}", json_error(&error)))
             .with_help(format!(
                 "apiVersion `{}` reads annotation values as JSON and silently falls back to the raw text; for a string write `'{}'`",
                 domain.api_version.as_str(),
@@ -178,6 +184,12 @@ fn json_value(
             )),
         );
     }
+}
+
+/// The JSON parser's complaint without its position, which counts inside the value.
+fn json_error(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    text.split(" at line ").next().unwrap_or(&text).to_string()
 }
 
 fn merge_strategy(cx: &Context<'_>, d: usize, merge: &Text, out: &mut Vec<Diagnostic>) {

@@ -169,6 +169,9 @@ fn missing_help(
 /// Reference fields the format documents as required but the runtime accepts empty.
 fn missing_fields(cx: &Context<'_>, d: usize, domain: &Domain, out: &mut Vec<Diagnostic>) {
     let mut report = |section: Section, meta: &Meta, field: &str, why: &str| {
+        if meta.malformed {
+            return;
+        }
         let what = match meta.id() {
             Some(id) => format!("{} `{id}`", section.noun()),
             None => format!("{} at index {}", section.noun(), meta.index),
@@ -194,7 +197,7 @@ fn missing_fields(cx: &Context<'_>, d: usize, domain: &Domain, out: &mut Vec<Dia
                     section,
                     &binding.meta,
                     "policy",
-                    "name the policy this entity applies; without one the runtime has nothing to evaluate",
+                    "name the policy to apply; without one the runtime has nothing to evaluate",
                 );
             }
         }

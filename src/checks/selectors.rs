@@ -229,7 +229,7 @@ fn invalid(
         cx.at(d, span),
         format!("invalid selector `{}`: {message}", selector.value),
     )
-    .with_label(message)
+        .with_label("here")
     .with_help("selectors are RE2 regular expressions, matched against the whole operation or resource name")
 }
 
@@ -266,15 +266,17 @@ fn surprising_anchoring(
         Diagnostic::new(
             Code::SurprisingAnchoring,
             cx.at(d, selector.span),
-            format!("selector `{value}` is anchored as `{anchored}`"),
+                        format!(
+                "selector `{value}` of {} `{}` is anchored as `{anchored}`",
+                section.noun(),
+                meta.id().unwrap_or("?")
+            ),
         )
         .with_label(format!(
             "matches anything starting with `{first}` or ending with `{last}`"
         ))
         .with_help(format!(
-            "the runtime adds `^` and `$` as text, so they bind only to the outer alternatives; write `({value})` to match exactly one of them (in {} `{}`)",
-            section.noun(),
-            meta.id().unwrap_or("?")
+            "the runtime adds `^` and `$` as text, so they bind only to the outer alternatives; write `({value})` to match exactly one of them"
         )),
     )
 }
@@ -300,8 +302,10 @@ fn has_top_level_alternation(pattern: &str) -> bool {
     false
 }
 
-/// Entries after a catch-all can never match; selectors an earlier entry already has never
-/// decide a match.
+/// Entries no name can reach and selectors that never decide a match: the runtime tries
+/// entries in order and the first match wins, so a later selector is dead when an earlier one
+/// matches everything, is the same text, or is a literal prefix followed by `.*` that every
+/// name the later selector matches starts with (`payments:.*` before `payments:refund:.*`).
 fn shadowed(
     cx: &Context<'_>,
     d: usize,
@@ -316,12 +320,14 @@ fn shadowed(
         .filter(|(s, _, _)| *s == section)
         .map(|(_, meta, selectors)| (meta, selectors))
         .collect();
-    let mut catch_all: Option<&Meta> = None;
-    let mut earlier: HashMap<&str, (&Meta, &Text)> = HashMap::new();
     let what = |meta: &Meta| match meta.id() {
         Some(id) => format!("{} `{id}`", section.noun()),
         None => format!("{} at index {}", section.noun(), meta.index),
     };
+    let mut catch_all: Option<&Meta> = None;
+    // earlier selectors by text, and earlier `P.*` selectors by their literal prefix `P`
+    let mut same: HashMap<&str, (&Meta, &Text)> = HashMap::new();
+    let mut prefixes: HashMap<String, (&Meta, &Text)> = HashMap::new();
     for (meta, selectors) in entries {
         if let Some(first) = catch_all {
             out.push(
@@ -339,33 +345,144 @@ fn shadowed(
             );
             continue;
         }
-        for selector in selectors {
-            match earlier.get(selector.value.as_str()) {
-                Some((owner, first)) if !std::ptr::eq(*owner, meta) => out.push(
+        let covered: Vec<(&Text, &Meta, &Text)> = selectors
+            .iter()
+            .filter_map(|selector| {
+                let by_text = same
+                    .get(selector.value.as_str())
+                    .filter(|(owner, _)| !std::ptr::eq(*owner, meta));
+                let by_prefix = || {
+                    let prefix = literal_prefix(&selector.value);
+                    (1..=prefix.len())
+                        .filter(|&n| prefix.is_char_boundary(n))
+                        .find_map(|n| prefixes.get(&prefix[..n]))
+                        .filter(|(owner, _)| !std::ptr::eq(*owner, meta))
+                };
+                by_text
+                    .or_else(by_prefix)
+                    .map(|(owner, first)| (selector, *owner, *first))
+            })
+            .collect();
+        if !selectors.is_empty() && covered.len() == selectors.len() {
+            let (_, owner, first) = covered[0];
+            out.push(
+                Diagnostic::new(
+                    Code::ShadowedEntry,
+                    cx.at(d, meta.anchor_span()),
+                    format!(
+                        "{} can never match: every name it matches is matched first by {} above",
+                        what(meta),
+                        what(owner)
+                    ),
+                )
+                .with_label("unreachable")
+                .with_related(cx.at(d, first.span), format!("`{}` matches first", first.value))
+                .with_help(format!(
+                    "{}s are tried in order and the first match wins; move this entry above the broader one, or remove it",
+                    section.noun()
+                )),
+            );
+        } else {
+            for (selector, owner, first) in &covered {
+                out.push(
                     Diagnostic::new(
                         Code::ShadowedSelector,
                         cx.at(d, selector.span),
                         format!(
-                            "selector `{}` of {} is already a selector of {}",
+                            "selector `{}` of {} is already covered by selector `{}` of {}",
                             selector.value,
                             what(meta),
+                            first.value,
                             what(owner)
                         ),
                     )
                     .with_label("never decides a match here")
                     .with_related(cx.at(d, first.span), "this earlier entry wins")
                     .with_help("the first matching entry wins, so this selector is dead here; remove it or reorder the entries"),
-                ),
-                Some(_) => {}
-                None => {
-                    earlier.insert(&selector.value, (meta, selector));
-                }
+                );
+            }
+        }
+        for selector in selectors {
+            same.entry(&selector.value).or_insert((meta, selector));
+            if let Some(prefix) = prefix_catch_all(&selector.value) {
+                prefixes.entry(prefix).or_insert((meta, selector));
             }
         }
         if selectors.iter().any(&is_catch_all) {
             catch_all = Some(meta);
         }
     }
+}
+
+/// A literal character of a selector: plain text, or an escaped punctuation character.
+fn literal_char(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<char> {
+    match *chars.peek()? {
+        '\\' => {
+            let mut ahead = chars.clone();
+            ahead.next();
+            let escaped = ahead.next().filter(|c| c.is_ascii_punctuation())?;
+            chars.next();
+            chars.next();
+            Some(escaped)
+        }
+        c if c.is_alphanumeric()
+            || matches!(
+                c,
+                ':' | '-'
+                    | '_'
+                    | '/'
+                    | '@'
+                    | ' '
+                    | '#'
+                    | '='
+                    | ','
+                    | ';'
+                    | '%'
+                    | '~'
+                    | '!'
+                    | '&'
+                    | '\''
+                    | '"'
+                    | '<'
+                    | '>'
+            ) =>
+        {
+            chars.next();
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// The text every name a selector matches starts with; empty when unknown (a top-level `|`).
+fn literal_prefix(selector: &str) -> String {
+    if has_top_level_alternation(selector) {
+        return String::new();
+    }
+    let body = selector.strip_prefix('^').unwrap_or(selector);
+    let mut chars = body.chars().peekable();
+    let mut prefix = String::new();
+    while let Some(c) = literal_char(&mut chars) {
+        prefix.push(c);
+    }
+    // a quantifier after the last literal may make it optional
+    if matches!(chars.peek(), Some('*' | '?' | '{')) {
+        prefix.pop();
+    }
+    prefix
+}
+
+/// `P` when a selector is a literal `P` followed by `.*` (anchors allowed).
+fn prefix_catch_all(selector: &str) -> Option<String> {
+    let body = selector.strip_prefix('^').unwrap_or(selector);
+    let body = body.strip_suffix('$').unwrap_or(body);
+    let literal = body.strip_suffix(".*")?;
+    let mut chars = literal.chars().peekable();
+    let mut prefix = String::new();
+    while let Some(c) = literal_char(&mut chars) {
+        prefix.push(c);
+    }
+    (chars.peek().is_none() && !prefix.is_empty()).then_some(prefix)
 }
 
 /// Whether a pattern matches every non-empty single-line string (`.*`, `^.+$`, `(.*)`, ...).
@@ -539,6 +656,24 @@ mod tests {
             assert_eq!(classify(selector).is_ok(), slow.is_ok(), "{selector}");
             assert_eq!(classify(selector).ok(), slow.ok(), "{selector}");
         }
+    }
+
+    #[test]
+    fn literal_prefixes_and_prefix_catch_alls() {
+        assert_eq!(literal_prefix("payments:refund:.*"), "payments:refund:");
+        assert_eq!(literal_prefix("^api\\.v1:get$"), "api.v1:get");
+        assert_eq!(literal_prefix("abc*"), "ab");
+        assert_eq!(literal_prefix("a|b"), "");
+        assert_eq!(
+            prefix_catch_all("payments:.*"),
+            Some("payments:".to_string())
+        );
+        assert_eq!(
+            prefix_catch_all("^payments:.*$"),
+            Some("payments:".to_string())
+        );
+        assert_eq!(prefix_catch_all("pay(ments)?:.*"), None);
+        assert_eq!(prefix_catch_all(".*"), None);
     }
 
     #[test]

@@ -13,6 +13,12 @@ pub fn run(args: &CheckArgs) -> Outcome {
         return outcome;
     }
     let outcome = verdict(args, &report);
+    if outcome == Outcome::Findings && report.summary.errors == 0 {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"pdc: failing on warnings (--deny-warnings or --fail-level warning)\n",
+        );
+    }
     release(report);
     outcome
 }

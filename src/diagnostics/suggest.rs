@@ -35,14 +35,16 @@ fn threshold(wanted: &str) -> usize {
     (wanted.chars().count() / 3).clamp(1, 8)
 }
 
-/// The Levenshtein distance between `a` and `b` (case-insensitive for ASCII), or `None` when it
-/// exceeds `bound`.
+/// The edit distance between `a` and `b` (case-insensitive for ASCII), counting a swap of
+/// two neighbouring characters as one edit (`unoin` is one edit from `union`), or `None` when
+/// it exceeds `bound`.
 pub fn bounded_distance(a: &str, b: &str, bound: usize) -> Option<usize> {
     let a: Vec<char> = a.chars().map(|c| c.to_ascii_lowercase()).collect();
     let b: Vec<char> = b.chars().map(|c| c.to_ascii_lowercase()).collect();
     if a.len().abs_diff(b.len()) > bound {
         return None;
     }
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     let mut current = vec![0; b.len() + 1];
     for (i, ca) in a.iter().enumerate() {
@@ -50,12 +52,17 @@ pub fn bounded_distance(a: &str, b: &str, bound: usize) -> Option<usize> {
         let mut row_min = current[0];
         for (j, cb) in b.iter().enumerate() {
             let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-            row_min = row_min.min(current[j + 1]);
+            let mut best = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+            if i > 0 && j > 0 && *ca == b[j - 1] && a[i - 1] == *cb {
+                best = best.min(before[j - 1] + 1);
+            }
+            current[j + 1] = best;
+            row_min = row_min.min(best);
         }
         if row_min > bound {
             return None;
         }
+        std::mem::swap(&mut before, &mut previous);
         std::mem::swap(&mut previous, &mut current);
     }
     let distance = previous[b.len()];
@@ -136,6 +143,15 @@ mod tests {
             ["a/mrn:iam:role:clerk", "b/mrn:iam:policy:clerks"]
         );
         assert!(nearest("zzzzzz", ids, 3).is_empty());
+    }
+
+    #[test]
+    fn swapped_letters_are_one_edit() {
+        assert_eq!(bounded_distance("unoin", "union", 1), Some(1));
+        assert_eq!(
+            closest("unoin", ["replace", "append", "prepend", "deep", "union"]),
+            Some("union")
+        );
     }
 
     #[test]

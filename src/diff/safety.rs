@@ -104,7 +104,11 @@ pub fn check(
                         parts.id
                     ),
                 )
-                .with_label(format!("still references the removed {noun}"))
+                .with_label(if gone.renamed_to.is_some() {
+                    format!("still references the old MRN of the renamed {noun}")
+                } else {
+                    format!("still references the removed {noun}")
+                })
                 .with_related(
                     Location::new(gone.file, gone.span),
                     format!("defined here in `{revision}`"),

@@ -169,12 +169,22 @@ impl Lowerer<'_> {
     }
 
     fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
+        let help = if expected.starts_with("a list") {
+            "write a list: one `- item` per line below the key, or `[a, b]` on one line"
+        } else if matches!(node.kind, NodeKind::Sequence(_)) && expected.starts_with("a string") {
+            "this field takes one value, not a list"
+        } else if matches!(node.kind, NodeKind::Mapping(_)) {
+            "a mapping is not allowed here; check the indentation of the lines below"
+        } else {
+            "the runtime cannot read this value and stops loading the document"
+        };
         let diagnostic = Diagnostic::new(
             Code::WrongType,
             self.at(node.span),
             format!("{what} must be {expected}, found {}", node.describe()),
         )
-        .with_label(format!("expected {expected}"));
+        .with_label(format!("expected {expected}"))
+        .with_help(help);
         self.report(diagnostic);
     }
 
@@ -445,7 +455,19 @@ impl Lowerer<'_> {
         match name {
             Some(name) if !name.value.trim().is_empty() => name,
             _ => {
-                let span = key_span(root, "metadata");
+                let span = metadata
+                    .as_mapping()
+                    .and_then(|entries| entries.iter().find(|e| e.key.as_str() == Some("name")))
+                    .map_or_else(
+                        || key_span(root, "metadata"),
+                        |e| {
+                            if e.value.span.start == e.value.span.end {
+                                e.key.span
+                            } else {
+                                e.value.span
+                            }
+                        },
+                    );
                 self.report(
                     Diagnostic::new(
                         Code::MissingDomainName,
@@ -497,6 +519,27 @@ impl Lowerer<'_> {
     }
 
     fn entity(
+        &mut self,
+        domain: &mut Domain,
+        section: Section,
+        index: usize,
+        item: &Node,
+        entries: &[Entry],
+    ) {
+        let reported = self.out.len();
+        self.entity_fields(domain, section, index, item, entries);
+        if self.out[reported..]
+            .iter()
+            .any(|d| d.code == Code::WrongType)
+        {
+            let position = domain.len(section).saturating_sub(1);
+            if let Some(meta) = domain.meta_mut(section, position) {
+                meta.malformed = true;
+            }
+        }
+    }
+
+    fn entity_fields(
         &mut self,
         domain: &mut Domain,
         section: Section,
@@ -607,8 +650,9 @@ impl Lowerer<'_> {
                     Code::NameExpected,
                     self.at(mrn.span),
                     format!(
-                        "{} is identified by `mrn`, but the runtime only reads `name`",
-                        section.noun()
+                        "{} `{}` is identified by `mrn`, but the runtime only reads `name`",
+                        section.noun(),
+                        mrn.value
                     ),
                 )
                 .with_label("used as the id here")
@@ -633,6 +677,7 @@ impl Lowerer<'_> {
             description,
             span: item.span,
             index,
+            malformed: false,
         }
     }
 
@@ -669,7 +714,7 @@ impl Lowerer<'_> {
                     .with_help(if misspelt {
                         "the key is `selector` (singular); `selectors` is ignored by the runtime".to_string()
                     } else {
-                        format!("add `selector:` with at least one regular expression; a {} without one never matches", section.noun())
+                        format!("add `selector:` with at least one regular expression; {} without one never matches", with_article(section.noun()))
                     }),
             );
         }
@@ -876,6 +921,16 @@ impl Lowerer<'_> {
             .get("merge")
             .and_then(|m| self.string(m, "`annotation-defaults.merge`"))
     }
+}
+
+/// "an operation", "a mapper".
+fn with_article(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
 }
 
 /// "policy `mrn:x`", or "policy at index 3" when it has no id.

@@ -178,6 +178,9 @@ pub struct Meta {
     pub span: Span,
     /// Position in the section list.
     pub index: usize,
+    /// Some field had the wrong type and was left out, so a field that looks missing may
+    /// only be unreadable.
+    pub malformed: bool,
 }
 
 impl Meta {
@@ -331,9 +334,39 @@ impl Domain {
         }
     }
 
+    /// The entity at `position` of `section`, for changes while lowering.
+    pub fn meta_mut(&mut self, section: Section, position: usize) -> Option<&mut Meta> {
+        match section {
+            Section::Library => self.libraries.get_mut(position).map(|e| &mut e.meta),
+            Section::Policy => self.policies.get_mut(position).map(|e| &mut e.meta),
+            Section::Role => self.roles.get_mut(position).map(|e| &mut e.meta),
+            Section::Group => self.groups.get_mut(position).map(|e| &mut e.meta),
+            Section::ResourceGroup => self.resource_groups.get_mut(position).map(|e| &mut e.meta),
+            Section::Scope => self.scopes.get_mut(position).map(|e| &mut e.meta),
+            Section::Operation => self.operations.get_mut(position).map(|e| &mut e.meta),
+            Section::Mapper => self.mappers.get_mut(position).map(|e| &mut e.meta),
+            Section::Resource => self.resources.get_mut(position).map(|e| &mut e.meta),
+        }
+    }
+
+    /// Number of entities in one section.
+    pub fn len(&self, section: Section) -> usize {
+        match section {
+            Section::Library => self.libraries.len(),
+            Section::Policy => self.policies.len(),
+            Section::Role => self.roles.len(),
+            Section::Group => self.groups.len(),
+            Section::ResourceGroup => self.resource_groups.len(),
+            Section::Scope => self.scopes.len(),
+            Section::Operation => self.operations.len(),
+            Section::Mapper => self.mappers.len(),
+            Section::Resource => self.resources.len(),
+        }
+    }
+
     /// Number of entities in all sections.
     pub fn entity_count(&self) -> usize {
-        Section::ALL.iter().map(|&s| self.metas(s).count()).sum()
+        Section::ALL.iter().map(|&s| self.len(s)).sum()
     }
 
     /// Every reference field of every entity, in section and document order.

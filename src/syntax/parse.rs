@@ -74,43 +74,68 @@ fn span_of(span: &granit_parser::Span) -> Span {
 }
 
 fn syntax_error(error: &ScanError, file: FileId, text: &str) -> Diagnostic {
+    use granit_parser::ErrorKind as Kind;
     let offset = error
         .marker()
         .byte_offset()
         .unwrap_or(text.len())
         .min(text.len());
-    let info = error.info();
-    let message = if info.is_empty() {
-        "invalid YAML".to_string()
-    } else {
-        info
-    };
-    if matches!(
-        error.kind(),
-        granit_parser::ErrorKind::RecursionLimitExceeded
-    ) {
-        Diagnostic::new(
+    let at = Location::new(file, Span::at(offset));
+    if matches!(error.kind(), Kind::RecursionLimitExceeded) {
+        return Diagnostic::new(
             Code::YamlLimit,
-            Location::new(file, Span::at(offset)),
+            at,
             format!("collections are nested more than {MAX_NESTING} levels deep"),
         )
         .with_label("too deep here")
-        .with_help("PolicyDomains need a handful of levels; deeper input is refused to keep pdc safe on hostile files")
-    } else {
-        let help = match error.kind() {
-            granit_parser::ErrorKind::MappingValueNotAllowed => Some(
-                "a `key: value` pair appears where YAML does not allow one: check this line's indentation against the lines above, and quote values that contain `: `".to_string(),
-            ),
-            _ => None,
-        };
-        Diagnostic::new(
-            Code::YamlSyntax,
-            Location::new(file, Span::at(offset)),
-            message,
-        )
-        .with_label("YAML syntax error here")
-        .with_optional_help(help)
+        .with_help("PolicyDomains need a handful of levels; deeper input is refused to keep pdc safe on hostile files");
     }
+    let parser_says = match error.info() {
+        info if info.is_empty() => "invalid YAML".to_string(),
+        info => info,
+    };
+    // The parser's words, and what they usually mean in a hand-written PolicyDomain.
+    let (message, help) = match error.kind() {
+        Kind::MappingValueNotAllowed => (
+            parser_says,
+            "a `key: value` pair appears where YAML does not allow one: check this line's indentation against the lines above, and quote values that contain `: `",
+        ),
+        Kind::SimpleKeyExpected => (
+            "a key is missing its `:`".to_string(),
+            "inside a mapping every line is `key: value`; add the `:` after the key, or quote the text if it is a value",
+        ),
+        Kind::ExpectedBlockMappingKey | Kind::InvalidIndentation => (
+            format!("{parser_says} (the indentation does not fit the lines above)"),
+            "keys of one mapping line up in the same column, and list items start with `- ` one level in; indent with spaces only",
+        ),
+        Kind::TabNotAllowed | Kind::TabInIndentation => (
+            parser_says,
+            "YAML indentation must be spaces; replace the tab",
+        ),
+        Kind::UnclosedQuotedScalar => (
+            "a quoted string is never closed".to_string(),
+            "add the closing quote; inside single quotes write a quote as `''`, inside double quotes as `\\\"`",
+        ),
+        Kind::ExpectedNodeContent => (
+            format!("{parser_says} (a value is missing)"),
+            "write a value after the key or the `- `, or remove the line",
+        ),
+        Kind::MisplacedFlowCollectionEnd
+        | Kind::ExpectedFlowMappingSeparator
+        | Kind::ExpectedFlowSequenceSeparator
+        | Kind::UnexpectedEofFlowSequence
+        | Kind::UnexpectedEofFlowMapping => (
+            parser_says,
+            "brackets `[...]` and braces `{...}` must pair up, with commas between items",
+        ),
+        _ => (
+            parser_says,
+            "pdc reports the first YAML error of each document; the rest of the document is checked once it parses",
+        ),
+    };
+    Diagnostic::new(Code::YamlSyntax, at, message)
+        .with_label("YAML syntax error here")
+        .with_help(help)
 }
 
 /// A collection still being read.
@@ -250,7 +275,7 @@ impl Builder {
                         .last()
                         .map_or(span.end, |e| e.value.span.end.max(e.key.span.end));
                     let span = Span::new(start.start as usize, end.max(start.start) as usize);
-                    let entries = self.resolve_mapping(entries, span)?;
+                    let entries = self.resolve_mapping(entries)?;
                     let node = Node {
                         kind: NodeKind::Mapping(entries),
                         span,
@@ -274,7 +299,7 @@ impl Builder {
                     return Err(Diagnostic::new(
                         Code::YamlLimit,
                         self.location(span),
-                        format!("aliases expand to more than {} nodes", self.budget),
+                        format!("aliases expand this document beyond its limit of {} nodes", self.budget),
                     )
                     .with_label("expansion limit reached at this alias")
                     .with_help("this looks like an alias bomb (\"billion laughs\"); a PolicyDomain never needs this much repetition"));
@@ -350,11 +375,7 @@ impl Builder {
     }
 
     /// Applies `<<` merge keys and drops (and reports) duplicate keys.
-    fn resolve_mapping(
-        &mut self,
-        entries: Vec<Entry>,
-        mapping: Span,
-    ) -> Result<Vec<Entry>, Diagnostic> {
+    fn resolve_mapping(&mut self, entries: Vec<Entry>) -> Result<Vec<Entry>, Diagnostic> {
         let has_merge = entries.iter().any(|e| is_merge_key(&e.key));
         if !has_merge && !has_duplicate_keys(&entries) {
             return Ok(entries);
@@ -405,8 +426,8 @@ impl Builder {
                         self.location(merge.value.span),
                         "the value of a `<<` merge key must be a mapping or a list of mappings",
                     )
-                    .with_label(format!("found {}", merge.value.describe()))
-                    .with_related(self.location(mapping), "in this mapping"));
+                                        .with_label(format!("found {}", merge.value.describe()))
+                    .with_help("merge an anchored mapping (`<<: *defaults`) or a list of them (`<<: [*a, *b]`); keys written in this mapping win over merged ones"));
                 }
             };
             let mut merged = Vec::new();
