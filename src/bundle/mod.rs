@@ -13,6 +13,7 @@ pub mod yaml;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::graph::Graph;
@@ -83,6 +84,7 @@ pub fn compile(workspace: &Workspace, revision: Option<&SourceRevision>) -> Outp
     let mut taken = std::collections::BTreeSet::new();
     let mut ordered: Vec<&crate::model::Domain> = workspace.domains.iter().collect();
     ordered.sort_by(|a, b| a.name.value.cmp(&b.name.value));
+    let mut paths = Vec::new();
     for domain in ordered {
         let mut stem = file_stem(&domain.name.value);
         let mut n = 2;
@@ -91,14 +93,34 @@ pub fn compile(workspace: &Workspace, revision: Option<&SourceRevision>) -> Outp
             n += 1;
         }
         let path = format!("domains/{stem}.yaml");
-        let text = yaml::render(domain, &workspace.sources, &files(domain));
-        out.insert(path.clone(), text.into_bytes());
-        domains.insert(domain.name.value.clone(), path);
+        domains.insert(domain.name.value.clone(), path.clone());
+        paths.push((path, domain));
     }
-    out.insert("bundle.json".to_string(), canonical_json(&bundle));
-    out.insert("sourcemap.json".to_string(), canonical_json(&source_map));
+    let ((rendered, bundle_json), sourcemap_json) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    paths
+                        .par_iter()
+                        .map(|(path, domain)| {
+                            (
+                                path.clone(),
+                                yaml::render(domain, &workspace.sources, &files(domain))
+                                    .into_bytes(),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                },
+                || canonical_json(&bundle),
+            )
+        },
+        || canonical_json(&source_map),
+    );
+    out.extend(rendered);
+    out.insert("bundle.json".to_string(), bundle_json);
+    out.insert("sourcemap.json".to_string(), sourcemap_json);
     let hashes: BTreeMap<String, String> = out
-        .iter()
+        .par_iter()
         .map(|(k, v)| (k.clone(), sha256_hex(v)))
         .collect();
     let manifest = Manifest {

@@ -152,7 +152,7 @@ pub struct Compiler<'a> {
     pub sources: &'a SourceMap,
     pub index: &'a Index<'a>,
     pub graph: &'a Graph,
-    pub files: &'a dyn Fn(&Domain) -> String,
+    pub files: &'a (dyn Fn(&Domain) -> String + Sync),
 }
 
 impl Compiler<'_> {
@@ -203,12 +203,19 @@ impl Compiler<'_> {
 
     /// Compiles every domain.
     pub fn compile(&self) -> (Bundle, SourceMapFile) {
+        use rayon::prelude::*;
+        let compiled: Vec<_> = self
+            .index
+            .domains
+            .par_iter()
+            .enumerate()
+            .map(|(d, domain)| (domain.name.value.clone(), self.domain(d as u32, domain)))
+            .collect();
         let mut domains = BTreeMap::new();
         let mut source_map = SourceMapFile::new();
-        for (d, domain) in self.index.domains.iter().enumerate() {
-            let (bundle, locations) = self.domain(d as u32, domain);
-            domains.insert(domain.name.value.clone(), bundle);
-            source_map.insert(domain.name.value.clone(), locations);
+        for (name, (bundle, locations)) in compiled {
+            source_map.entry(name.clone()).or_insert(locations);
+            domains.entry(name).or_insert(bundle);
         }
         (
             Bundle {
