@@ -24,6 +24,9 @@ pub const FILE_NAME: &str = "pdc.toml";
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The file the configuration was read from.
+    #[serde(skip)]
+    pub file: Option<FileId>,
     #[serde(default)]
     pub rego: RegoConfig,
     #[serde(default, rename = "delete-safety")]
@@ -39,9 +42,16 @@ pub struct RegoConfig {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteSafetyConfig {
-    /// MRNs that systems outside the repository rely on.
+    /// MRNs that systems outside the repository rely on, with where each is written.
     #[serde(default)]
-    pub external: Vec<String>,
+    pub external: Vec<toml::Spanned<String>>,
+}
+
+impl DeleteSafetyConfig {
+    /// The listed MRNs.
+    pub fn mrns(&self) -> impl Iterator<Item = &str> {
+        self.external.iter().map(|m| m.get_ref().as_str())
+    }
 }
 
 /// Where the configuration for `paths` would be: `pdc.toml` at the repository root of the
@@ -85,7 +95,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.rego.version, Some(RegoVersion::V1));
-        assert_eq!(config.delete_safety.external, ["a"]);
+        assert_eq!(config.delete_safety.external[0].get_ref(), "a");
     }
 
     #[test]

@@ -166,7 +166,12 @@ pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace,
                     .sources
                     .add(SourceFile::new(name, Some(path), text));
                 match config::parse(&workspace.sources.get(file).text, file) {
-                    Ok(config) => workspace.config = config,
+                    Ok(config) => {
+                        workspace.config = Config {
+                            file: Some(file),
+                            ..config
+                        }
+                    }
                     Err(diagnostic) => workspace.diagnostics.push(diagnostic),
                 }
             }

@@ -50,7 +50,7 @@ pub fn run(args: &DiffArgs) -> Outcome {
     let external = new
         .workspace
         .as_ref()
-        .map(|w| w.config.delete_safety.external.clone())
+        .map(|w| w.config.delete_safety.mrns().map(str::to_string).collect())
         .unwrap_or_default();
     let result = diff::diff(&old.compiled, &new.compiled, &DiffOptions { external });
     emit(&match args.format {

@@ -126,12 +126,18 @@ pub fn check(
             );
         }
     }
-    let external: BTreeSet<&str> = current
+    let config_file = current.config.file;
+    let external: HashMap<&str, Span> = current
         .config
         .delete_safety
         .external
         .iter()
-        .map(String::as_str)
+        .map(|m| {
+            (
+                m.get_ref().as_str(),
+                Span::new(m.span().start, m.span().end),
+            )
+        })
         .collect();
     let mut keys: Vec<&(Section, String, String)> = removed.keys().collect();
     keys.sort();
@@ -143,14 +149,24 @@ pub fn check(
             Some(new) => format!("renamed to `{new}`"),
             None => "removed".to_string(),
         };
-        if external.contains(id.as_str()) || external.contains(qualified.as_str()) {
+        if let Some(listed) = external
+            .get(id.as_str())
+            .or_else(|| external.get(qualified.as_str()))
+        {
+            let mut diagnostic = Diagnostic::new(
+                Code::ExternalMrnRemoved,
+                Location::new(gone.file, gone.span),
+                format!("{} `{id}` was {what} since `{revision}`, but `pdc.toml` lists it as used outside this repository", section.noun()),
+            )
+            .with_label(format!("defined here in `{revision}`"));
+            if let Some(file) = config_file {
+                diagnostic = diagnostic.with_related(
+                    Location::new(file, *listed),
+                    "listed here as used outside the repository",
+                );
+            }
             out.push(
-                Diagnostic::new(
-                    Code::ExternalMrnRemoved,
-                    Location::new(gone.file, gone.span),
-                    format!("{} `{id}` was {what} since `{revision}`, but `pdc.toml` lists it as used outside this repository", section.noun()),
-                )
-                .with_label(format!("defined here in `{revision}`"))
+                diagnostic
                 .with_help("systems outside the repository (identity provider claims, other teams' domains) still send this MRN; restore it, or remove it from `[delete-safety] external` once they no longer do"),
             );
             continue;
