@@ -188,6 +188,30 @@ pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace,
             }
         }
     }
+    let nothing_read = workspace.domains.is_empty() && workspace.broken_domains.is_empty();
+    if nothing_read
+        && !workspace.diagnostics.iter().any(|d| {
+            d.category() == crate::diagnostics::Category::File || d.code == Code::NotAPolicyDomain
+        })
+    {
+        let shown: Vec<String> = paths
+            .iter()
+            .map(|p| format!("`{}`", sources::display_path(p)))
+            .collect();
+        let file = workspace.sources.add(SourceFile::new(
+            shown.join(", ").replace('`', ""),
+            None,
+            String::new(),
+        ));
+        workspace.diagnostics.push(
+            Diagnostic::new(
+                Code::NothingToCheck,
+                Location::file(file),
+                format!("no PolicyDomain documents found under {}", shown.join(", ")),
+            )
+            .with_help("pdc reads `.yml` and `.yaml` files holding `apiVersion: iamlite.manetu.io/...`; directory walks skip hidden directories and files ignored by `.gitignore`, so name such a directory explicitly"),
+        );
+    }
     for problem in walk_problems {
         let file = workspace
             .sources

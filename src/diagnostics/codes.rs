@@ -119,6 +119,9 @@ registry! {
     InvalidConfig = "PD156", "invalid-config", File, Error,
         "`pdc.toml` cannot be read or has unknown or mistyped settings.",
         "invalid `pdc.toml`: unknown field `versoin`";
+        NothingToCheck = "PD157", "nothing-to-check", File, Warning,
+        "The paths given hold no PolicyDomain document, so nothing was checked.",
+        "no PolicyDomain documents found under `policies`";
     MissingMetadata = "PD201", "missing-metadata", Schema, Error,
         "A PolicyDomain without a `metadata` section.",
         "missing `metadata` section";
