@@ -15,6 +15,8 @@
 //! A second test checks that every diagnostic code in the registry appears in at least one
 //! case, so no rule ships without a test of what users see.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -97,14 +99,7 @@ impl GitFixture {
     }
 
     fn git(&self, args: &[&str]) {
-        let status = Command::new("git")
-            .current_dir(&self.dir)
-            .args(["-c", "user.email=ci@example.com", "-c", "user.name=ci"])
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?} in {}", self.dir.display());
+        support::git(&self.dir, args);
     }
 }
 

@@ -3,6 +3,8 @@
 //! repository with a base branch (`origin/main`) and a non-breaking change on top, and
 //! produces the files the workflows upload.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -51,23 +53,6 @@ fn pdc_commands(file: &str) -> Vec<String> {
     found
 }
 
-fn git(repo: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .current_dir(repo)
-        .args([
-            "-c",
-            "user.email=ci@example.com",
-            "-c",
-            "user.name=ci",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?}");
-}
-
 fn repository(name: &str) -> PathBuf {
     let repo = std::env::temp_dir().join(format!("pdc-ci-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&repo);
@@ -80,11 +65,11 @@ fn repository(name: &str) -> PathBuf {
         .status()
         .unwrap();
     assert!(status.success());
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "base"]);
-    git(&repo, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
-    git(&repo, &["checkout", "-q", "-b", "feature"]);
+    support::git(&repo, &["init", "-q", "-b", "main"]);
+    support::git(&repo, &["add", "-A"]);
+    support::git(&repo, &["commit", "-q", "-m", "base"]);
+    support::git(&repo, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    support::git(&repo, &["checkout", "-q", "-b", "feature"]);
     let domain = repo.join("policy-domains/payments/domain.yaml");
     let text = std::fs::read_to_string(&domain).unwrap();
     std::fs::write(
@@ -92,7 +77,7 @@ fn repository(name: &str) -> PathBuf {
         text.replacen("value: '250000'", "value: '300000'", 1),
     )
     .unwrap();
-    git(&repo, &["commit", "-q", "-am", "raise the clerk limit"]);
+    support::git(&repo, &["commit", "-q", "-am", "raise the clerk limit"]);
     repo
 }
 

@@ -7,6 +7,8 @@
 //! passes, unless `PDC_REQUIRE_PRE_COMMIT` is set, as CI does. pre-commit builds pdc with
 //! `cargo install`; the build cache lives in `target/pre-commit`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -37,23 +39,6 @@ fn pre_commit(repo: &Path, hook: &str) -> Output {
         .expect("pre-commit runs")
 }
 
-fn git(repo: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .current_dir(repo)
-        .args([
-            "-c",
-            "user.email=ci@example.com",
-            "-c",
-            "user.name=ci",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 #[test]
 fn hooks_run_through_pre_commit() {
     if Command::new("pre-commit")
@@ -71,9 +56,9 @@ fn hooks_run_through_pre_commit() {
     let repo: PathBuf = std::env::temp_dir().join(format!("pdc-pre-commit-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&repo);
     std::fs::create_dir_all(repo.join("policy-domains")).unwrap();
-    git(&repo, &["init", "-q"]);
+    support::git(&repo, &["init", "-q"]);
     std::fs::write(repo.join("policy-domains/shop.yaml"), CLEAN).unwrap();
-    git(&repo, &["add", "-A"]);
+    support::git(&repo, &["add", "-A"]);
 
     let clean = pre_commit(&repo, "pdc-check");
     let text = String::from_utf8_lossy(&clean.stdout);
@@ -95,7 +80,7 @@ fn hooks_run_through_pre_commit() {
         ),
     )
     .unwrap();
-    git(&repo, &["add", "-A"]);
+    support::git(&repo, &["add", "-A"]);
     let broken = pre_commit(&repo, "pdc-check");
     let text = String::from_utf8_lossy(&broken.stdout);
     assert!(!broken.status.success(), "{text}");
@@ -109,7 +94,7 @@ fn hooks_run_through_pre_commit() {
     );
 
     std::fs::write(repo.join("policy-domains/shop.yaml"), CLEAN).unwrap();
-    git(&repo, &["add", "-A"]);
+    support::git(&repo, &["add", "-A"]);
     let stale = pre_commit(&repo, "pdc-build-verify");
     assert!(
         !stale.status.success(),
@@ -123,7 +108,7 @@ fn hooks_run_through_pre_commit() {
         .output()
         .unwrap();
     assert!(built.status.success());
-    git(&repo, &["add", "-A"]);
+    support::git(&repo, &["add", "-A"]);
     let fresh = pre_commit(&repo, "pdc-build-verify");
     assert!(
         fresh.status.success(),

@@ -4,6 +4,8 @@
 //! edits and cross-domain effects; snapshots of each diff format; and the property that a
 //! state compared with itself has no changes.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -24,20 +26,7 @@ impl Repo {
     }
 
     fn git(&self, args: &[&str]) {
-        let status = Command::new("git")
-            .current_dir(&self.dir)
-            .args([
-                "-c",
-                "user.email=ci@example.com",
-                "-c",
-                "user.name=ci",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
+        support::git(&self.dir, args);
     }
 
     fn write(&self, path: &str, text: &str) {

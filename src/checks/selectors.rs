@@ -142,29 +142,7 @@ fn classify(selector: &str) -> Result<bool, regex_syntax::Error> {
     let mut previous_is_atom = false;
     let simple = body.chars().all(|c| match c {
         '*' | '+' | '?' => std::mem::replace(&mut previous_is_atom, false),
-        c if c.is_alphanumeric()
-            || matches!(
-                c,
-                '.' | ':'
-                    | '-'
-                    | '_'
-                    | '/'
-                    | '@'
-                    | ' '
-                    | '#'
-                    | '='
-                    | ','
-                    | ';'
-                    | '%'
-                    | '~'
-                    | '!'
-                    | '&'
-                    | '\''
-                    | '"'
-                    | '<'
-                    | '>'
-            ) =>
-        {
+        c if c == '.' || is_plain_text(c) => {
             previous_is_atom = true;
             true
         }
@@ -425,28 +403,7 @@ fn literal_char(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<
             chars.next();
             Some(escaped)
         }
-        c if c.is_alphanumeric()
-            || matches!(
-                c,
-                ':' | '-'
-                    | '_'
-                    | '/'
-                    | '@'
-                    | ' '
-                    | '#'
-                    | '='
-                    | ','
-                    | ';'
-                    | '%'
-                    | '~'
-                    | '!'
-                    | '&'
-                    | '\''
-                    | '"'
-                    | '<'
-                    | '>'
-            ) =>
-        {
+        c if is_plain_text(c) => {
             chars.next();
             Some(c)
         }
@@ -606,6 +563,13 @@ fn starts_repetition(chars: &[char]) -> bool {
     let min = parts.next().unwrap_or("");
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
     digits(min) && parts.next().is_none_or(|max| max.is_empty() || digits(max))
+}
+
+/// Characters that stand for themselves in a regular expression: what MRNs and operation
+/// names are made of. `.` is not among them, being the wildcard.
+fn is_plain_text(c: char) -> bool {
+    const PUNCTUATION: &str = ":-_/@ #=,;%~!&'\"<>";
+    c.is_alphanumeric() || PUNCTUATION.contains(c)
 }
 
 #[cfg(test)]
