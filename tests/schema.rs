@@ -11,6 +11,10 @@
 //!   and a generated benchmark tree.
 //! - Documents that pdc reports with a schema diagnostic are rejected: small broken
 //!   documents written here, and the case files whose `expected.json` has one.
+//! - check-jsonschema (PyPI), the validator pipelines and pre-commit hooks use, agrees: it
+//!   accepts the sample repository, a generated tree and the edge documents, and rejects
+//!   each broken document. CI sets `PDC_REQUIRE_CHECK_JSONSCHEMA=1`; elsewhere the test is
+//!   skipped when the program is missing.
 //!
 //! YAML is read with pdc's own parser (`pdc::syntax`), so the JSON the schemas see is what
 //! pdc sees, with anchors and `<<` merge keys applied.
@@ -431,25 +435,38 @@ fn case_files_are_judged_as_pdc_judges_them() {
     eprintln!("case documents: {accepted} accepted ({clean} of clean cases), {rejected} rejected");
 }
 
-/// The benchmark generator's tree (four domains, v1alpha4 and v1beta1, with anchors). It runs in the default profile: `cargo test` has just built the example there, so
-/// this costs no compilation (`--release` would build pdc a second time).
-#[test]
-fn a_generated_benchmark_tree_is_accepted() {
+/// Writes the benchmark generator's tree (four domains, v1alpha4 and v1beta1, with anchors)
+/// to `out`; `false` when cargo is not there to run it. It runs in the default profile:
+/// `cargo test` has just built the example there, so this costs no compilation
+/// (`--release` would build pdc a second time).
+fn generate_bench_tree(out: &Path) -> bool {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     if Command::new(&cargo).arg("--version").output().is_err() {
         eprintln!("skipped: cargo is not available to run `--example bench`");
-        return;
+        return false;
     }
-    let out = std::env::temp_dir().join(format!("pdc-schema-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(out);
     let status = Command::new(&cargo)
         .current_dir(root())
         .args(["run", "--quiet", "--example", "bench", "--"])
         .args(["generate", "--entities", "2000", "--domains", "4", "--out"])
-        .arg(&out)
+        .arg(out)
         .status()
         .expect("cargo runs");
     assert!(status.success(), "the bench generator failed");
+    true
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("pdc-schema-{name}-{}", std::process::id()))
+}
+
+#[test]
+fn a_generated_benchmark_tree_is_accepted() {
+    let out = scratch_dir("bench");
+    if !generate_bench_tree(&out) {
+        return;
+    }
     let files = yaml_files(&out);
     let checked = assert_accepted(&Schemas::new(), &files);
     let _ = std::fs::remove_dir_all(&out);
@@ -611,10 +628,8 @@ fn documents_pdc_rejects_are_rejected() {
 }
 
 /// Documents at the edges of the format that pdc accepts without a schema diagnostic.
-#[test]
-fn documents_at_the_edges_are_accepted() {
-    let schemas = Schemas::new();
-    let accepted = [
+fn at_the_edges() -> Vec<(&'static str, String)> {
+    vec![
         ("empty domain", V1BETA1.to_string()),
         ("null spec", format!("{V1BETA1}spec:\n")),
         ("null sections", format!("{V1BETA1}spec:\n  policies:\n  roles: ~\n")),
@@ -638,8 +653,13 @@ fn documents_at_the_edges_are_accepted() {
             "anchors and merge keys",
             format!("{V1BETA1}spec:\n  operations:\n    - &op\n      name: a\n      selector: [a]\n    - <<: *op\n      name: b\n"),
         ),
-    ];
-    for (what, text) in accepted {
+    ]
+}
+
+#[test]
+fn documents_at_the_edges_are_accepted() {
+    let schemas = Schemas::new();
+    for (what, text) in at_the_edges() {
         let loaded = load(&text).expect("clean YAML");
         assert_eq!(loaded.len(), 1, "{what}");
         assert!(
@@ -675,4 +695,109 @@ fn pdc_schema_prints_the_committed_files() {
         ]),
         read("policydomainreference-v1alpha4.json")
     );
+}
+
+/// The `check-jsonschema` program, or `None` (with a note) when it is not installed and CI
+/// does not require it.
+fn check_jsonschema() -> Option<&'static str> {
+    let program = "check-jsonschema";
+    if Command::new(program).arg("--version").output().is_ok() {
+        return Some(program);
+    }
+    assert!(
+        std::env::var_os("PDC_REQUIRE_CHECK_JSONSCHEMA").is_none(),
+        "check-jsonschema is required (PDC_REQUIRE_CHECK_JSONSCHEMA is set) but not installed"
+    );
+    eprintln!("skipped: check-jsonschema is not installed (pip install check-jsonschema)");
+    None
+}
+
+/// Runs check-jsonschema with the combined schema on `files`, returning the files it
+/// rejected (validation errors) and its parse errors.
+fn run_check_jsonschema(program: &str, files: &[PathBuf]) -> (Vec<PathBuf>, Vec<Value>) {
+    let output = Command::new(program)
+        .args(["--output-format", "json", "--schemafile"])
+        .arg(root().join("schemas").join(schema::COMBINED_FILE))
+        .args(files)
+        .output()
+        .expect("check-jsonschema runs");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check-jsonschema printed no JSON report ({e}):\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let mut rejected: Vec<PathBuf> = report["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["filename"].as_str())
+        .map(PathBuf::from)
+        .collect();
+    rejected.sort();
+    rejected.dedup();
+    let parse_errors = report["parse_errors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        output.status.success(),
+        rejected.is_empty() && parse_errors.is_empty(),
+        "check-jsonschema's exit status disagrees with its report: {report}"
+    );
+    (rejected, parse_errors)
+}
+
+#[test]
+fn check_jsonschema_agrees() {
+    let Some(program) = check_jsonschema() else {
+        return;
+    };
+    let scratch = scratch_dir("check-jsonschema");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let write_all = |dir: &str, documents: Vec<(&'static str, String)>| -> Vec<(String, PathBuf)> {
+        let dir = scratch.join(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        documents
+            .into_iter()
+            .enumerate()
+            .map(|(i, (what, text))| {
+                let path = dir.join(format!("{i:02}.yaml"));
+                std::fs::write(&path, text).unwrap();
+                (what.to_string(), path)
+            })
+            .collect()
+    };
+
+    let mut valid = yaml_files(&root().join("policy-domains"));
+    assert!(!valid.is_empty(), "policy-domains/ has YAML files");
+    let edges = write_all("edges", at_the_edges());
+    valid.extend(edges.iter().map(|(_, path)| path.clone()));
+    let bench = scratch.join("bench");
+    if generate_bench_tree(&bench) {
+        let generated = yaml_files(&bench);
+        assert_eq!(generated.len(), 4, "the generated tree has four domains");
+        valid.extend(generated);
+    }
+    let (rejected, parse_errors) = run_check_jsonschema(program, &valid);
+    assert!(
+        rejected.is_empty() && parse_errors.is_empty(),
+        "check-jsonschema rejects valid PolicyDomains: {rejected:?} {parse_errors:?}"
+    );
+
+    let broken = write_all("broken", broken());
+    let files: Vec<PathBuf> = broken.iter().map(|(_, path)| path.clone()).collect();
+    let (rejected, parse_errors) = run_check_jsonschema(program, &files);
+    assert!(parse_errors.is_empty(), "{parse_errors:?}");
+    let accepted: Vec<&str> = broken
+        .iter()
+        .filter(|(_, path)| !rejected.contains(path))
+        .map(|(what, _)| what.as_str())
+        .collect();
+    assert!(
+        accepted.is_empty(),
+        "check-jsonschema accepts documents pdc rejects: {accepted:?}"
+    );
+    let _ = std::fs::remove_dir_all(&scratch);
 }
