@@ -32,26 +32,49 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// The revision of the work tree containing `dir`, with `dirty` set when any of `paths`
-/// (relative to `dir`) has uncommitted or untracked changes. `None` outside a work tree.
-pub fn revision(dir: &Path, paths: &[&Path]) -> Option<Revision> {
+/// The revision of the work tree containing `dir`, with `dirty` set when anything under
+/// `watched` (absolute files and directories: what a build read and the paths it was given)
+/// differs from that commit: modified, staged, deleted or untracked. `None` outside a work
+/// tree, or before the first commit.
+pub fn revision(dir: &Path, watched: &[PathBuf]) -> Option<Revision> {
     let commit = git(dir, &["rev-parse", "--verify", "-q", "HEAD"])?
         .trim()
         .to_string();
     if commit.is_empty() {
         return None;
     }
-    let mut args: Vec<&str> = vec!["status", "--porcelain", "--"];
-    let paths: Vec<String> = paths
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
-    args.extend(paths.iter().map(String::as_str));
-    let status = git(dir, &args)?;
-    Some(Revision {
-        commit,
-        dirty: !status.trim().is_empty(),
-    })
+    let top = git(dir, &["rev-parse", "--show-toplevel"])?;
+    let top = canonical(Path::new(top.trim_end_matches(['\n', '\r'])));
+    let status = git(
+        dir,
+        &[
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+        ],
+    )?;
+    let watched: Vec<PathBuf> = watched.iter().map(|p| canonical(p)).collect();
+    let dirty = status
+        .split('\0')
+        .filter_map(|entry| entry.get(3..))
+        .filter(|path| !path.is_empty())
+        .map(|path| lexical_normal(&top.join(path)))
+        .any(|changed| watched.iter().any(|w| changed.starts_with(w)));
+    Some(Revision { commit, dirty })
+}
+
+/// `path` with symbolic links resolved where it exists (a deleted file keeps its lexical form
+/// under its resolved parent), so it compares equal to Git's view of the same file.
+fn canonical(path: &Path) -> PathBuf {
+    if let Ok(resolved) = std::fs::canonicalize(path) {
+        return resolved;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => canonical(parent).join(name),
+        _ => lexical_normal(path),
+    }
 }
 
 /// Why a revision could not be read. These are invocation problems (exit 2).

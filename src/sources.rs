@@ -167,6 +167,10 @@ pub struct Input {
     pub explicit: bool,
     /// The repository root that `rego_filename` paths may not leave.
     pub root: PathBuf,
+    /// The directory the bundle names the file relative to: the marked repository root
+    /// (`.git`, `pdc.toml`), else the deepest directory holding every path given, so that
+    /// the names never depend on where pdc runs.
+    pub anchor: PathBuf,
 }
 
 /// Why a set of paths could not be turned into inputs. These are invocation problems (exit 2),
@@ -212,22 +216,37 @@ pub fn discover(
 ) -> Result<(Vec<Input>, Vec<WalkProblem>), DiscoverError> {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
+    let mut dirs = Vec::new();
     for given in paths {
         let path = cwd.join(given);
         let metadata =
             std::fs::metadata(&path).map_err(|_| DiscoverError::NotFound(given.clone()))?;
         let shown = display_path(given);
+        let dir = if metadata.is_dir() {
+            path.clone()
+        } else {
+            path.parent().unwrap_or(cwd).to_path_buf()
+        };
+        let root = repository_root(&dir, cwd);
+        let first = inputs.len();
         if metadata.is_dir() {
-            let root = repository_root(&path, cwd);
             walk_directory(&path, &shown, &root, &mut inputs, &mut problems);
         } else {
-            let root = repository_root(path.parent().unwrap_or(cwd), cwd);
             inputs.push(Input {
                 path,
                 name: shown,
                 explicit: true,
+                anchor: root.clone(),
                 root,
             });
+        }
+        dirs.push((first..inputs.len(), dir));
+    }
+    let common = common_ancestor(dirs.iter().map(|(_, dir)| canonical(dir)));
+    for (range, dir) in dirs {
+        let anchor = marked_root(&dir).unwrap_or_else(|| common.clone());
+        for input in &mut inputs[range] {
+            input.anchor = anchor.clone();
         }
     }
     inputs.sort_by(|a, b| a.name.cmp(&b.name).then(b.explicit.cmp(&a.explicit)));
@@ -264,6 +283,7 @@ fn walk_directory(
                     name: join_display(shown, below),
                     explicit: false,
                     root: root.to_path_buf(),
+                    anchor: root.to_path_buf(),
                 });
             }
             Err(err) => problems.push(WalkProblem {
@@ -313,18 +333,43 @@ fn join_display(dir: &str, below: &Path) -> String {
     }
 }
 
-/// The directory that `rego_filename` paths must stay inside: the nearest enclosing directory
-/// holding `.git` or `pdc.toml`; failing that the current directory when `start` is inside it,
-/// or `start` itself.
+/// The directory that `rego_filename` paths must stay inside: the [`marked_root`] of `start`;
+/// failing that the current directory when `start` is inside it, or `start` itself.
 pub fn repository_root(start: &Path, cwd: &Path) -> PathBuf {
-    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
-    for dir in start.ancestors() {
-        if dir.join(".git").exists() || dir.join("pdc.toml").is_file() {
-            return dir.to_path_buf();
+    if let Some(root) = marked_root(start) {
+        return root;
+    }
+    let start = canonical(start);
+    let cwd = canonical(cwd);
+    if start.starts_with(&cwd) { cwd } else { start }
+}
+
+/// The nearest directory enclosing `start` (itself included) that holds `.git` or `pdc.toml`.
+pub fn marked_root(start: &Path) -> Option<PathBuf> {
+    canonical(start)
+        .ancestors()
+        .find(|dir| dir.join(".git").exists() || dir.join("pdc.toml").is_file())
+        .map(Path::to_path_buf)
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The deepest directory that every one of `dirs` is inside (`/` when they share nothing).
+fn common_ancestor(dirs: impl IntoIterator<Item = PathBuf>) -> PathBuf {
+    let mut dirs = dirs.into_iter();
+    let Some(mut common) = dirs.next() else {
+        return PathBuf::from("/");
+    };
+    for dir in dirs {
+        while !dir.starts_with(&common) {
+            if !common.pop() {
+                break;
+            }
         }
     }
-    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
-    if start.starts_with(&cwd) { cwd } else { start }
+    common
 }
 
 /// Where file contents come from: the working tree on disk, or a snapshot of a Git revision
@@ -426,6 +471,7 @@ pub fn discover_snapshot(
                 name: format!("{}:{}", snapshot.label, display_path(relative)),
                 explicit: exact,
                 root: snapshot.root.clone(),
+                anchor: snapshot.root.clone(),
             });
         }
         if !found {

@@ -56,6 +56,8 @@ pub struct Workspace {
     pub config: Config,
     /// Where each YAML file came from.
     pub origins: HashMap<FileId, rego_files::Origin>,
+    /// The directory each YAML file is named relative to in the bundle ([`Input::anchor`]).
+    pub anchors: HashMap<FileId, PathBuf>,
     /// What the files were read from.
     pub tree: Tree,
     pub domains: Vec<Domain>,
@@ -106,6 +108,7 @@ pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace,
         ..Workspace::default()
     };
     let mut origins = HashMap::new();
+    let mut anchors = HashMap::new();
     for (i, (input, outcome)) in inputs.iter().zip(outcomes).enumerate() {
         let file = FileId(i as u32);
         let id = workspace.sources.add(SourceFile::new(
@@ -121,6 +124,7 @@ pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace,
                 root: input.root.clone(),
             },
         );
+        anchors.insert(file, input.anchor.clone());
         let unreadable = outcome
             .diagnostics
             .iter()
@@ -231,6 +235,7 @@ pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace,
         &mut workspace.diagnostics,
     );
     workspace.origins = origins;
+    workspace.anchors = anchors;
     workspace.tree = tree;
     Ok(workspace)
 }
@@ -311,15 +316,17 @@ pub struct Report {
 }
 
 impl Workspace {
-    /// A domain's source file relative to its repository root (`/`-separated), the same
-    /// wherever pdc runs from.
+    /// A domain's source file relative to its anchor (`/`-separated): the repository root,
+    /// or outside a repository the directory holding every path given; the same wherever
+    /// pdc runs from.
     pub fn relative_file(&self, file: FileId) -> String {
         let shown = &self.sources.get(file).name;
-        let Some(origin) = self.origins.get(&file) else {
+        let (Some(origin), Some(anchor)) = (self.origins.get(&file), self.anchors.get(&file))
+        else {
             return shown.clone();
         };
         let path = self.tree.canonical(&origin.path);
-        let root = self.tree.canonical(&origin.root);
+        let root = self.tree.canonical(anchor);
         path.strip_prefix(&root)
             .map_or_else(|_| shown.clone(), sources::display_path)
     }

@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -387,4 +389,84 @@ fn explain_and_graph_describe_the_sample() {
     let dot = String::from_utf8(dot.stdout).unwrap();
     assert!(dot.starts_with("digraph policydomains {"));
     assert!(dot.contains("-> \"platform-shared/"));
+}
+
+fn manifest_source(out: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    serde_json::from_str::<serde_json::Value>(&text).unwrap()["source"].clone()
+}
+
+/// The manifest records the revision of the repository holding the sources, wherever pdc runs
+/// from, and calls it dirty when a file the build read (here an inlined `.rego` file) or a new
+/// file under the paths given is not committed.
+#[test]
+fn the_manifest_records_the_sources_revision_from_any_directory() {
+    let dir = temp_dir("revision");
+    let repo = dir.join("repo");
+    copy_tree(&root().join("policy-domains"), &repo, false);
+    support::git(&repo, &["init", "-q"]);
+    support::git(&repo, &["add", "-A"]);
+    support::git(&repo, &["commit", "-q", "-m", "sources"]);
+    let head = String::from_utf8(
+        Command::new("git")
+            .current_dir(&repo)
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let clean = serde_json::json!({"commit": head.trim(), "dirty": false});
+    let dirty = serde_json::json!({"commit": head.trim(), "dirty": true});
+    let build = |cwd: &Path, args: &[&str], out: &str| {
+        let output = pdc(cwd, &[&["build", "-o", out][..], args].concat());
+        assert!(output.status.success(), "{output:?}");
+        manifest_source(&dir.join(out.trim_start_matches("../")))
+    };
+
+    assert_eq!(build(&dir, &["repo"], "outside"), clean);
+    assert_eq!(build(&repo, &["."], "../inside"), clean);
+    assert_eq!(
+        std::fs::read(dir.join("outside/manifest.json")).unwrap(),
+        std::fs::read(dir.join("inside/manifest.json")).unwrap()
+    );
+
+    let rego = repo.join("internal-tools/policies/allow-read.rego");
+    let text = std::fs::read_to_string(&rego).unwrap();
+    std::fs::write(&rego, format!("{text}# uncommitted\n")).unwrap();
+    let args = ["repo/internal-tools/domain.yaml", "repo/platform-shared"];
+    assert_eq!(build(&dir, &args, "edited-rego"), dirty);
+    std::fs::write(&rego, text).unwrap();
+    assert_eq!(build(&dir, &args, "restored"), clean);
+
+    std::fs::write(repo.join("payments/notes.yaml"), "title: not a domain\n").unwrap();
+    assert_eq!(build(&dir, &["repo"], "untracked"), dirty);
+    assert_eq!(build(&dir, &args, "untracked-elsewhere"), clean);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Outside any repository the bundle names files relative to the directory holding every path
+/// given, so building a tree from its parent or from inside it gives the same bytes.
+#[test]
+fn builds_outside_a_repository_do_not_depend_on_the_current_directory() {
+    let dir = temp_dir("no-repository");
+    let tree = dir.join("tree");
+    copy_tree(&root().join("policy-domains"), &tree, false);
+    for (cwd, args) in [
+        (&dir, ["build", "tree", "-o", "from-parent"]),
+        (&tree, ["build", ".", "-o", "../from-inside"]),
+    ] {
+        let output = pdc(cwd, &args);
+        assert!(output.status.success(), "{output:?}");
+    }
+    assert_eq!(
+        files(&dir.join("from-parent")),
+        files(&dir.join("from-inside"))
+    );
+    let sourcemap = std::fs::read_to_string(dir.join("from-parent/sourcemap.json")).unwrap();
+    assert!(
+        sourcemap.contains("\"payments/domain.yaml\""),
+        "{sourcemap}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -19,7 +19,7 @@ pub fn run(args: &BuildArgs) -> Outcome {
         Some(revision) => Some(SourceRevision::Given {
             revision: revision.clone(),
         }),
-        None => source_revision(&args.check.paths),
+        None => source_revision(&args.check.paths, &report.workspace),
     };
     let output = bundle::compile(&report.workspace, revision.as_ref());
     if args.verify {
@@ -46,12 +46,31 @@ pub fn run(args: &BuildArgs) -> Outcome {
     Outcome::Clean
 }
 
-/// The Git revision of the sources, when they are in a work tree.
-fn source_revision(paths: &[std::path::PathBuf]) -> Option<SourceRevision> {
+/// The Git revision of the sources, when they are in a work tree: asked of the repository
+/// holding them (not of the current directory), and dirty when any file the build read or
+/// anything under the paths given has uncommitted changes.
+fn source_revision(
+    paths: &[std::path::PathBuf],
+    workspace: &pdc::workspace::Workspace,
+) -> Option<SourceRevision> {
     let cwd = std::env::current_dir().ok()?;
-    let paths = paths_or_default(paths);
-    let refs: Vec<&std::path::Path> = paths.iter().map(|p| p.as_path()).collect();
-    pdc::git::revision(&cwd, &refs).map(|r| SourceRevision::Git {
+    let mut watched: Vec<std::path::PathBuf> = paths_or_default(paths)
+        .iter()
+        .map(|p| cwd.join(p))
+        .collect();
+    watched.extend(
+        workspace
+            .sources
+            .iter()
+            .filter_map(|(_, file)| file.path.clone()),
+    );
+    let first = watched.first()?;
+    let dir = if first.is_dir() {
+        first.clone()
+    } else {
+        first.parent()?.to_path_buf()
+    };
+    pdc::git::revision(&dir, &watched).map(|r| SourceRevision::Git {
         commit: r.commit,
         dirty: r.dirty,
     })
