@@ -470,3 +470,46 @@ fn builds_outside_a_repository_do_not_depend_on_the_current_directory() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A build replaces its output directory wholesale, so it refuses a directory that holds its
+/// own sources or anything other than an earlier bundle, and clears what a build killed
+/// midway left behind.
+#[test]
+fn a_build_never_replaces_its_sources_or_a_foreign_directory() {
+    let dir = temp_dir("output-guard");
+    std::fs::write(dir.join("pdc.toml"), "").unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/shop.yaml"), DOMAIN).unwrap();
+    std::fs::create_dir_all(dir.join("notes")).unwrap();
+    std::fs::write(dir.join("notes/todo.txt"), "keep me").unwrap();
+    let sources = files(&dir.join("src"));
+
+    for (out, says) in [
+        ("src", "it holds `src/shop.yaml`, which this build reads"),
+        (".", "it holds `src/shop.yaml`, which this build reads"),
+        ("notes", "holds no pdc bundle"),
+    ] {
+        let refused = pdc(&dir, &["build", "src", "-o", out]);
+        assert_eq!(refused.status.code(), Some(2), "-o {out}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(says), "-o {out}: {stderr}");
+    }
+    assert_eq!(files(&dir.join("src")), sources);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes/todo.txt")).unwrap(),
+        "keep me"
+    );
+
+    // An empty directory, and then the bundle it now holds, may be replaced.
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    assert!(pdc(&dir, &["build", "src", "-o", "empty"]).status.success());
+    assert!(pdc(&dir, &["build", "src", "-o", "empty"]).status.success());
+    assert!(dir.join("empty/domains/shop.yaml").is_file());
+
+    // Leftovers of a build that died between staging and swapping are removed.
+    let abandoned = dir.join(".dist.pdc-staging-4000000000");
+    std::fs::create_dir_all(&abandoned).unwrap();
+    assert!(pdc(&dir, &["build", "src"]).status.success());
+    assert!(!abandoned.exists() || !std::path::Path::new("/proc/self").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

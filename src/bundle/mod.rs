@@ -24,6 +24,10 @@ use model::{Bundle, Compiler, sha256_hex};
 /// Version of the manifest's shape.
 pub const MANIFEST_VERSION: u32 = 1;
 
+/// The manifest's `format`, which also marks a directory as a pdc bundle that a build may
+/// replace.
+const MANIFEST_FORMAT: &str = "pdc-manifest";
+
 /// Where the sources came from, as recorded in the manifest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -124,7 +128,7 @@ pub fn compile(workspace: &Workspace, revision: Option<&SourceRevision>) -> Outp
         .map(|(k, v)| (k.clone(), sha256_hex(v)))
         .collect();
     let manifest = Manifest {
-        format: "pdc-manifest",
+        format: MANIFEST_FORMAT,
         format_version: MANIFEST_VERSION,
         pdc: Tool {
             name: env!("CARGO_PKG_NAME"),
@@ -238,55 +242,158 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
     }
 }
 
-/// Writes `output` to `dir`: everything goes to a temporary sibling directory first, which
-/// then replaces `dir` by renaming. On any failure `dir` is left as it was.
-pub fn write(output: &Output, dir: &Path) -> Result<(), WriteError> {
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
+/// Writes `output` to `dir`: everything goes to a temporary sibling directory first, synced
+/// to disk, which then replaces `dir` (on Linux in one atomic exchange, so `dir` never goes
+/// missing). On any failure `dir` is left as it was.
+///
+/// Because the whole directory is replaced, `dir` must not hold any of `sources` (the files
+/// the build read: path on disk and name shown), and when it exists it must be empty or hold
+/// an earlier bundle.
+pub fn write(output: &Output, dir: &Path, sources: &[(PathBuf, String)]) -> Result<(), WriteError> {
+    let refuse = |message: String| WriteError {
+        path: dir.to_path_buf(),
+        message,
     };
-    let name = dir
-        .file_name()
-        .map_or_else(|| "dist".to_string(), |n| n.to_string_lossy().into_owned());
     if dir.exists() && !dir.is_dir() {
-        return Err(WriteError {
-            path: dir.to_path_buf(),
-            message: "exists and is not a directory".to_string(),
-        });
+        return Err(refuse("exists and is not a directory".to_string()));
+    }
+    let target = absolute(dir).map_err(io_error(dir))?;
+    let (Some(parent), Some(name)) = (target.parent(), target.file_name()) else {
+        return Err(refuse("is not a directory pdc can replace".to_string()));
+    };
+    let (parent, name) = (parent.to_path_buf(), name.to_string_lossy().into_owned());
+    let inside = |path: &PathBuf| absolute(path).is_ok_and(|path| path.starts_with(&target));
+    if let Some((_, shown)) = sources.iter().find(|(path, _)| inside(path)) {
+        return Err(refuse(format!(
+            "it holds `{shown}`, which this build reads, and a build replaces the whole \
+             directory; write the bundle outside the sources (the default is `dist/`)"
+        )));
+    }
+    if target.is_dir() && !holds_a_bundle_or_nothing(&target) {
+        return Err(refuse(
+            "it is not empty and holds no pdc bundle (no pdc `manifest.json`), and a build \
+             replaces the whole directory; choose a new or empty directory"
+                .to_string(),
+        ));
     }
     std::fs::create_dir_all(&parent).map_err(io_error(&parent))?;
+    remove_abandoned(&parent, &name);
     let staging = parent.join(format!(".{name}.pdc-staging-{}", std::process::id()));
-    let result = stage(output, &staging).and_then(|()| swap(&staging, dir, &parent, &name));
+    let result = stage(output, &staging).and_then(|()| swap(&staging, &target, &parent, &name));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result
 }
 
+/// `path` made absolute and with symbolic links resolved as far as it exists.
+fn absolute(path: &Path) -> std::io::Result<PathBuf> {
+    if let Ok(resolved) = std::fs::canonicalize(path) {
+        return Ok(resolved);
+    }
+    let path = std::path::absolute(path)?;
+    Ok(match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => absolute(parent)?.join(name),
+        _ => path,
+    })
+}
+
+/// Whether `dir` is empty or holds a `manifest.json` that pdc wrote.
+fn holds_a_bundle_or_nothing(dir: &Path) -> bool {
+    let empty = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none());
+    empty
+        || std::fs::read(dir.join("manifest.json"))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .is_some_and(|manifest| manifest["format"] == MANIFEST_FORMAT)
+}
+
+/// Removes the staging and retired directories that builds into `parent/name` killed midway
+/// left behind. Those of a build still running (Linux: its `/proc` entry exists) are kept.
+fn remove_abandoned(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let can_tell_alive = Path::new("/proc/self").exists();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file_name.strip_prefix(&format!(".{name}.pdc-")) else {
+            continue;
+        };
+        let pid = rest
+            .strip_prefix("staging-")
+            .or_else(|| rest.strip_prefix("previous-"))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        let abandoned = pid.is_some_and(|pid| {
+            pid != std::process::id()
+                && can_tell_alive
+                && !Path::new(&format!("/proc/{pid}")).exists()
+        });
+        if abandoned {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 fn stage(output: &Output, staging: &Path) -> Result<(), WriteError> {
     if staging.exists() {
         std::fs::remove_dir_all(staging).map_err(io_error(staging))?;
     }
+    let mut dirs = std::collections::BTreeSet::from([staging.to_path_buf()]);
     for (relative, bytes) in &output.files {
         let path = staging.join(relative);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+            dirs.insert(parent.to_path_buf());
         }
-        std::fs::write(&path, bytes).map_err(io_error(&path))?;
+        write_synced(&path, bytes).map_err(io_error(&path))?;
+    }
+    for dir in dirs.iter().rev() {
+        sync_dir(dir);
     }
     Ok(())
 }
 
+/// Writes a file and waits until its contents are on disk, so the rename that publishes it
+/// can never expose an empty or partial file after a crash.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Makes a directory's entries durable. Best effort: not every platform can open a directory.
+fn sync_dir(dir: &Path) {
+    if let Ok(handle) = std::fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+}
+
 fn swap(staging: &Path, dir: &Path, parent: &Path, name: &str) -> Result<(), WriteError> {
     if !dir.exists() {
-        return std::fs::rename(staging, dir).map_err(io_error(dir));
+        std::fs::rename(staging, dir).map_err(io_error(dir))?;
+        sync_dir(parent);
+        return Ok(());
     }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        // Old and new bundle trade places in one step; `staging` then holds the old one.
+        if renameat_with(CWD, staging, CWD, dir, RenameFlags::EXCHANGE).is_ok() {
+            sync_dir(parent);
+            let _ = std::fs::remove_dir_all(staging);
+            return Ok(());
+        }
+    }
+    // Without an atomic exchange (other systems, some file systems): two renames.
     let retired = parent.join(format!(".{name}.pdc-previous-{}", std::process::id()));
     std::fs::rename(dir, &retired).map_err(io_error(dir))?;
     if let Err(e) = std::fs::rename(staging, dir) {
         let _ = std::fs::rename(&retired, dir);
         return Err(io_error(dir)(e));
     }
+    sync_dir(parent);
     let _ = std::fs::remove_dir_all(&retired);
     Ok(())
 }

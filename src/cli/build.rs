@@ -25,7 +25,13 @@ pub fn run(args: &BuildArgs) -> Outcome {
     if args.verify {
         return verify(args, &report, &output);
     }
-    if let Err(error) = bundle::write(&output, &args.out_dir) {
+    let sources: Vec<(std::path::PathBuf, String)> = report
+        .workspace
+        .sources
+        .iter()
+        .filter_map(|(_, file)| Some((file.path.clone()?, file.name.clone())))
+        .collect();
+    if let Err(error) = bundle::write(&output, &args.out_dir, &sources) {
         let _ = write_reports(&args.check, &report, None);
         return fail(&error.to_string());
     }
