@@ -270,6 +270,13 @@ fn walk_directory(
         .require_git(false)
         .follow_links(false)
         .sort_by_file_name(|a, b| a.cmp(b))
+        // A bundle inside the tree (`dist/`, often committed for `pdc build --verify`) is
+        // output: its domains would clash with their own sources. Named directly, it is read.
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || !entry.file_type().is_some_and(|t| t.is_dir())
+                || !is_bundle_dir(entry.path())
+        })
         .build();
     for entry in walker {
         match entry {
@@ -292,6 +299,14 @@ fn walk_directory(
             }),
         }
     }
+}
+
+/// Whether `dir` holds a bundle written by `pdc build`: a `manifest.json` of pdc's format.
+pub fn is_bundle_dir(dir: &Path) -> bool {
+    std::fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_some_and(|manifest| manifest["format"] == crate::bundle::MANIFEST_FORMAT)
 }
 
 /// Whether a file name ends in `.yml` or `.yaml` (any case).

@@ -195,7 +195,9 @@ pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace,
     let nothing_read = workspace.domains.is_empty() && workspace.broken_domains.is_empty();
     if nothing_read
         && !workspace.diagnostics.iter().any(|d| {
-            d.category() == crate::diagnostics::Category::File || d.code == Code::NotAPolicyDomain
+            d.severity == diagnostics::Severity::Error
+                || d.category() == crate::diagnostics::Category::File
+                || d.code == Code::NotAPolicyDomain
         })
     {
         let shown: Vec<String> = paths
@@ -282,6 +284,16 @@ fn read_file(tree: &Tree, input: &Input, file: FileId) -> FileOutcome {
         }
     };
     let parsed = syntax::parse_stream(&text, file);
+    if !input.explicit && !parsed.diagnostics.is_empty() && !text.contains(model::ApiVersion::GROUP)
+    {
+        // Met during a walk and never naming the PolicyDomain API: some other tool's file
+        // (a Helm template, a half-written config). Skipped like any other foreign document.
+        return FileOutcome {
+            text,
+            diagnostics: Vec::new(),
+            documents: vec![LoweredDocument::Skipped],
+        };
+    }
     let mut diagnostics = parsed.diagnostics;
     let documents = parsed
         .documents

@@ -24,9 +24,9 @@ use model::{Bundle, Compiler, sha256_hex};
 /// Version of the manifest's shape.
 pub const MANIFEST_VERSION: u32 = 1;
 
-/// The manifest's `format`, which also marks a directory as a pdc bundle that a build may
-/// replace.
-const MANIFEST_FORMAT: &str = "pdc-manifest";
+/// The manifest's `format`, which also marks a directory as a pdc bundle: one a build may
+/// replace, and one a directory walk leaves out.
+pub const MANIFEST_FORMAT: &str = "pdc-manifest";
 
 /// Where the sources came from, as recorded in the manifest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -298,14 +298,10 @@ fn absolute(path: &Path) -> std::io::Result<PathBuf> {
     })
 }
 
-/// Whether `dir` is empty or holds a `manifest.json` that pdc wrote.
+/// Whether `dir` is empty or holds a bundle that pdc wrote.
 fn holds_a_bundle_or_nothing(dir: &Path) -> bool {
     let empty = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none());
-    empty
-        || std::fs::read(dir.join("manifest.json"))
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-            .is_some_and(|manifest| manifest["format"] == MANIFEST_FORMAT)
+    empty || crate::sources::is_bundle_dir(dir)
 }
 
 /// Removes the staging and retired directories that builds into `parent/name` killed midway
