@@ -630,13 +630,13 @@ impl Lowerer<'_> {
             if mrn.is_none() {
                 let help = if name.is_some() {
                     format!(
-                        "the runtime identifies {}s by `mrn`; `name` is only a label, so this entry would be stored under an empty id",
-                        section.noun()
+                        "the runtime identifies {} by `mrn`; `name` is only a label, so this entry would be stored under an empty id",
+                        section.plural_noun()
                     )
                 } else {
                     format!(
                         "add an `mrn`, such as `mrn:iam:{}:example`",
-                        section.key().trim_end_matches('s')
+                        section.noun().replace(' ', "-")
                     )
                 };
                 self.missing_id(section, index, item, help);

@@ -134,6 +134,21 @@ impl Section {
         }
     }
 
+    /// What several entries of the section are called in messages.
+    pub fn plural_noun(self) -> &'static str {
+        match self {
+            Section::Library => "libraries",
+            Section::Policy => "policies",
+            Section::Role => "roles",
+            Section::Group => "groups",
+            Section::ResourceGroup => "resource groups",
+            Section::Scope => "scopes",
+            Section::Operation => "operations",
+            Section::Mapper => "mappers",
+            Section::Resource => "resources",
+        }
+    }
+
     /// Sections whose entries are identified by `mrn` (the others use `name`).
     pub fn identified_by_mrn(self) -> bool {
         !matches!(
