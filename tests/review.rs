@@ -472,6 +472,38 @@ fn invocation_problems_exit_with_2() {
     assert_eq!(changes(&same), Vec::new());
 }
 
+#[test]
+fn a_side_that_does_not_load_is_refused_not_read_as_deleted() {
+    let repo = base_repo("broken-side");
+    repo.write(
+        "policy-domains/shop.yaml",
+        &SHOP.replace("  groups:\n", "  groups: [\n"),
+    );
+    for args in [
+        &["diff", "--base", "HEAD"][..],
+        &["diff", "HEAD", "policy-domains"],
+        &["diff", "policy-domains", "HEAD"],
+    ] {
+        let output = repo.pdc(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?} printed a diff");
+        assert!(stderr.contains("error[PD101]"), "{stderr}");
+        assert!(
+            stderr.contains("cannot compare: `policy-domains` has 1 error"),
+            "{stderr}"
+        );
+    }
+    // the broken state committed is the base now: delete-safety says what it cannot see
+    repo.commit("broken");
+    repo.write("policy-domains/shop.yaml", SHOP);
+    let report = repo.json(&["check", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(codes(&report), ["PD904"]);
+    let unknown = repo.pdc(&["diff", "HEAD", "policy-domains"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("cannot compare: `HEAD` has"));
+}
+
 /// Small random domains: roles, groups and policies referring to each other.
 fn domain_text() -> impl Strategy<Value = String> {
     (1usize..5, 1usize..6, 1usize..6, proptest::collection::vec(0usize..100, 12)).prop_map(|(policies, roles, groups, picks)| {

@@ -47,6 +47,22 @@ pub fn run(args: &DiffArgs) -> Outcome {
         (Ok(old), Ok(new)) => (old, new),
         (Err(e), _) | (_, Err(e)) => return fail(&e.to_string()),
     };
+    for side in [&old, &new] {
+        let Some(workspace) = &side.workspace else {
+            continue;
+        };
+        let errors = super::report_reading_errors(workspace, args.color);
+        if errors > 0 {
+            let (count, verb) = match errors {
+                1 => ("1 error".to_string(), "leaves"),
+                n => (format!("{n} errors"), "leave"),
+            };
+            return fail(&format!(
+                "cannot compare: `{}` has {count} (shown above) that {verb} part of it unread",
+                side.compiled.label,
+            ));
+        }
+    }
     let external = new
         .workspace
         .as_ref()

@@ -1,5 +1,6 @@
 //! `pdc graph` and `pdc explain`: read the domains and show how entities connect.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use super::{ExplainArgs, Format, GraphArgs, GraphFormat, Outcome, emit, fail, paths_or_default};
@@ -11,7 +12,16 @@ use pdc::workspace::{self, Workspace};
 fn load(paths: &[PathBuf]) -> Result<Workspace, Outcome> {
     let cwd = std::env::current_dir()
         .map_err(|e| fail(&format!("cannot read the current directory: {e}")))?;
-    workspace::load(&paths_or_default(paths), &cwd).map_err(|e| fail(&e.to_string()))
+    let workspace =
+        workspace::load(&paths_or_default(paths), &cwd).map_err(|e| fail(&e.to_string()))?;
+    let errors = super::report_reading_errors(&workspace, super::Color::Auto);
+    if errors > 0 {
+        let _ = writeln!(
+            std::io::stderr(),
+            "pdc: warning: the output leaves out what the {errors} error(s) above cut short"
+        );
+    }
+    Ok(workspace)
 }
 
 fn not_found(id: &str, nearest: &[String]) -> Outcome {
@@ -27,9 +37,9 @@ fn not_found(id: &str, nearest: &[String]) -> Outcome {
                 .join(", ")
         )
     };
-    let _ = std::io::Write::write_all(
-        &mut std::io::stderr(),
-        format!("pdc: no entity `{id}` in the checked domains{hint}\n").as_bytes(),
+    let _ = writeln!(
+        std::io::stderr(),
+        "pdc: no entity `{id}` in the checked domains{hint}"
     );
     Outcome::Findings
 }

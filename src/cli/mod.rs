@@ -310,14 +310,36 @@ fn paths_or_default(paths: &[PathBuf]) -> Vec<PathBuf> {
 
 /// Whether to colour output written to stdout.
 fn use_color(choice: Color) -> bool {
+    colour_for(choice, std::io::stdout().is_terminal())
+}
+
+fn colour_for(choice: Color, terminal: bool) -> bool {
     match choice {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && terminal,
     }
+}
+
+/// Shows on stderr the errors met while reading `workspace` (files that do not parse,
+/// entities that could not be lowered): its model lacks whatever they cut out. Returns
+/// how many there were.
+fn report_reading_errors(workspace: &pdc::workspace::Workspace, choice: Color) -> usize {
+    let mut errors: Vec<_> = workspace
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        pdc::diagnostics::sort_and_dedup(&mut errors, &workspace.sources);
+        let options = pdc::render::HumanOptions {
+            color: colour_for(choice, std::io::stderr().is_terminal()),
+        };
+        let text = pdc::render::snippets(&workspace.sources, &errors, options);
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+    errors.len()
 }
 
 /// Writes to stdout; a closed pipe (`pdc check | head`) is not an error.

@@ -269,6 +269,9 @@ registry! {
     ExternalMrnRemoved = "PD903", "external-mrn-removed", DeleteSafety, Error,
         "An MRN that `pdc.toml` lists as used outside the repository was removed or renamed.",
         "group `mrn:iam:group:sso-admins` was removed since `main`, but `pdc.toml` lists it as used outside this repository";
+    BaseNotLoaded = "PD904", "base-not-loaded", DeleteSafety, Warning,
+        "A file that does not load at the base revision: removals from what its errors cut out cannot be detected.",
+        "`HEAD:policy-domains/payments.yaml` does not load at `HEAD`, so removals from what its errors cut out cannot be detected";
         UnusedPolicy = "PD951", "unused-policy", Unused, Warning,
         "A policy that no role, resource group, scope or operation references.",
         "policy `mrn:iam:policy:legacy` is never used";

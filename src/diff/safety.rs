@@ -6,13 +6,13 @@
 //! definition as a related location), an error when `pdc.toml` lists it as used outside the
 //! repository, and otherwise, for groups, roles and scopes, a warning saying who loses what.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::bundle::model::Bundle;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::index::Index;
 use crate::model::{Section, split_reference};
-use crate::sources::{FileId, Location, SourceFile, Span};
+use crate::sources::{FileId, Location, SourceFile, SourceMap, Span};
 use crate::workspace::Workspace;
 
 /// A removed entity: where it was defined at the base revision.
@@ -45,14 +45,7 @@ pub fn check(
                 if now.is_some_and(|d| index.find(d, section, id).is_some()) {
                     continue;
                 }
-                let file = *copied.entry(domain.file).or_insert_with(|| {
-                    let source = base.sources.get(domain.file);
-                    current.sources.add(SourceFile::new(
-                        source.name.clone(),
-                        None,
-                        source.text.clone(),
-                    ))
-                });
+                let file = copy_file(&mut current.sources, base, &mut copied, domain.file);
                 removed
                     .entry((section, domain.name.value.clone(), id.to_string()))
                     .or_insert(Removed {
@@ -69,7 +62,7 @@ pub fn check(
             }
         }
     }
-    let mut out = Vec::new();
+    let mut out = unreadable_at_base(current, base, &mut copied, revision);
     let mut referenced: BTreeSet<(Section, String, String)> = BTreeSet::new();
     for domain in &current.domains {
         for reference in domain.references() {
@@ -193,6 +186,66 @@ pub fn check(
         );
     }
     out
+}
+
+/// `file` of the base workspace as a file of the current one, copied once.
+fn copy_file(
+    sources: &mut SourceMap,
+    base: &Workspace,
+    copied: &mut HashMap<FileId, FileId>,
+    file: FileId,
+) -> FileId {
+    *copied.entry(file).or_insert_with(|| {
+        let source = base.sources.get(file);
+        sources.add(SourceFile::new(
+            source.name.clone(),
+            None,
+            source.text.clone(),
+        ))
+    })
+}
+
+/// One warning per base file that did not load cleanly: removals from whatever its errors
+/// cut out cannot be seen, so the reviewer must not read silence as safety.
+fn unreadable_at_base(
+    current: &mut Workspace,
+    base: &Workspace,
+    copied: &mut HashMap<FileId, FileId>,
+    revision: &str,
+) -> Vec<Diagnostic> {
+    let mut first_error: BTreeMap<FileId, &Diagnostic> = BTreeMap::new();
+    for diagnostic in base.diagnostics.iter().filter(|d| d.is_error()) {
+        let start = |d: &Diagnostic| d.location.span.map_or(0, |s| s.start);
+        first_error
+            .entry(diagnostic.location.file)
+            .and_modify(|kept| {
+                if start(diagnostic) < start(kept) {
+                    *kept = diagnostic;
+                }
+            })
+            .or_insert(diagnostic);
+    }
+    first_error
+        .into_values()
+        .map(|error| {
+            let file = copy_file(&mut current.sources, base, copied, error.location.file);
+            let name = current.sources.get(file).name.clone();
+            Diagnostic::new(
+                Code::BaseNotLoaded,
+                Location {
+                    file,
+                    span: error.location.span,
+                },
+                format!(
+                    "`{name}` does not load at `{revision}`, so removals from what its errors cut out cannot be detected"
+                ),
+            )
+            .with_label(format!("{} at `{revision}`: {}", error.code.id(), error.message))
+            .with_help(format!(
+                "delete-safety compares with what loads at `{revision}`; review removals from this file by hand, or compare with a revision where it loads"
+            ))
+        })
+        .collect()
 }
 
 /// The id an entity was renamed to: a new entity of the same section with the same content.

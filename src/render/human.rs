@@ -35,6 +35,14 @@ pub fn human(
     summary: &Summary,
     options: HumanOptions,
 ) -> String {
+    let mut out = snippets(sources, diagnostics, options);
+    out.push_str(&summary_line(summary));
+    out.push('\n');
+    out
+}
+
+/// Renders diagnostics alone, each followed by a blank line.
+pub fn snippets(sources: &SourceMap, diagnostics: &[Diagnostic], options: HumanOptions) -> String {
     let renderer = if options.color {
         Renderer::styled()
     } else {
@@ -45,8 +53,6 @@ pub fn human(
         out.push_str(&renderer.render(&[group(sources, diagnostic)]));
         out.push_str("\n\n");
     }
-    out.push_str(&summary_line(summary));
-    out.push('\n');
     out
 }
 

@@ -13,7 +13,7 @@ mod json;
 pub mod junit;
 pub mod sarif;
 
-pub use human::{HumanOptions, build_line, human};
+pub use human::{HumanOptions, build_line, human, snippets};
 pub use json::json;
 
 use std::collections::BTreeMap;
