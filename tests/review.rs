@@ -249,6 +249,28 @@ fn deleting_a_group_nothing_references_is_a_warning_saying_who_loses_what() {
             "mrn:iam:shop:group:customers".into()
         )]
     );
+    // the impact says what members of the removed group lose, and the reverse diff what
+    // members of the added group gain
+    let lost = &diff["impact"]["groups"][0];
+    assert_eq!(lost["group"], "shop/mrn:iam:shop:group:customers");
+    assert_eq!(
+        lost["roles_lost"],
+        serde_json::json!(["shop/mrn:iam:shop:role:buyer"])
+    );
+    assert_eq!(
+        lost["policies_lost"],
+        serde_json::json!(["shop/mrn:iam:shop:policy:read"])
+    );
+    repo.commit("without customers");
+    repo.write("policy-domains/shop.yaml", SHOP);
+    let diff = repo.json(&["diff", "--base", "HEAD", "--format", "json"]);
+    let gained = &diff["impact"]["groups"][0];
+    assert_eq!(gained["group"], "shop/mrn:iam:shop:group:customers");
+    assert_eq!(
+        gained["roles_gained"],
+        serde_json::json!(["shop/mrn:iam:shop:role:buyer"])
+    );
+    assert_eq!(gained["roles_lost"], serde_json::json!([]));
 }
 
 #[test]

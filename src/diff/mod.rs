@@ -713,60 +713,26 @@ pub fn unified(old: &str, new: &str) -> String {
 
 fn impact(old: &Bundle, new: &Bundle) -> Impact {
     let mut impact = Impact::default();
-    for (name, after) in &new.domains {
-        let Some(before) = old.domains.get(name) else {
-            continue;
-        };
-        for (id, group) in &after.groups {
-            let Some(was) = before.groups.get(id) else {
-                continue;
-            };
-            let diff_sets = |a: &[String], b: &[String]| -> (Vec<String>, Vec<String>) {
-                let a: BTreeSet<&String> = a.iter().collect();
-                let b: BTreeSet<&String> = b.iter().collect();
-                (
-                    b.difference(&a).map(|s| (*s).clone()).collect(),
-                    a.difference(&b).map(|s| (*s).clone()).collect(),
-                )
-            };
-            let (roles_gained, roles_lost) =
-                diff_sets(&was.effective_roles, &group.effective_roles);
-            let (policies_gained, policies_lost) =
-                diff_sets(&was.effective_policies, &group.effective_policies);
-            let names: BTreeSet<&String> = was
-                .inherited_annotations
-                .keys()
-                .chain(group.inherited_annotations.keys())
-                .collect();
-            let annotations: Vec<ValueChange> = names
-                .into_iter()
-                .filter_map(|n| {
-                    let old = was.inherited_annotations.get(n).map(|a| a.value.clone());
-                    let new = group.inherited_annotations.get(n).map(|a| a.value.clone());
-                    (old != new).then(|| ValueChange {
-                        name: n.clone(),
-                        old,
-                        new,
-                    })
-                })
-                .collect();
-            let entry = GroupImpact {
-                group: format!("{name}/{id}"),
-                roles_gained,
-                roles_lost,
-                policies_gained,
-                policies_lost,
-                annotations,
-            };
-            if entry
-                != (GroupImpact {
-                    group: entry.group.clone(),
-                    ..GroupImpact::default()
-                })
-            {
+    let domains: BTreeSet<&String> = old.domains.keys().chain(new.domains.keys()).collect();
+    for name in domains {
+        let (before, after) = (old.domains.get(name), new.domains.get(name));
+        // groups that appear or disappear change access as much as groups that change
+        let ids: BTreeSet<&String> = before
+            .iter()
+            .chain(after.iter())
+            .flat_map(|d| d.groups.keys())
+            .collect();
+        for id in ids {
+            let group = format!("{name}/{id}");
+            let was = before.and_then(|d| d.groups.get(id));
+            let now = after.and_then(|d| d.groups.get(id));
+            if let Some(entry) = group_impact(group, was, now) {
                 impact.groups.push(entry);
             }
         }
+        let (Some(before), Some(after)) = (before, after) else {
+            continue;
+        };
         for (id, role) in &after.roles {
             if let Some(was) = before.roles.get(id)
                 && was.policy != role.policy
@@ -809,6 +775,64 @@ fn impact(old: &Bundle, new: &Bundle) -> Impact {
     }
     impact.rego = rego_impact(old, new);
     impact
+}
+
+/// What a member of `group` gains and loses between `was` and `now` (either may be absent:
+/// an added group grants everything it has, a removed one takes it all away).
+fn group_impact(
+    group: String,
+    was: Option<&GroupEntry>,
+    now: Option<&GroupEntry>,
+) -> Option<GroupImpact> {
+    fn roles(g: Option<&GroupEntry>) -> &[String] {
+        g.map_or(&[], |g| &g.effective_roles)
+    }
+    fn policies(g: Option<&GroupEntry>) -> &[String] {
+        g.map_or(&[], |g| &g.effective_policies)
+    }
+    let diff_sets = |a: &[String], b: &[String]| -> (Vec<String>, Vec<String>) {
+        let a: BTreeSet<&String> = a.iter().collect();
+        let b: BTreeSet<&String> = b.iter().collect();
+        (
+            b.difference(&a).map(|s| (*s).clone()).collect(),
+            a.difference(&b).map(|s| (*s).clone()).collect(),
+        )
+    };
+    let (roles_gained, roles_lost) = diff_sets(roles(was), roles(now));
+    let (policies_gained, policies_lost) = diff_sets(policies(was), policies(now));
+    let inherited = |g: Option<&GroupEntry>, n: &str| {
+        g.and_then(|g| g.inherited_annotations.get(n))
+            .map(|a| a.value.clone())
+    };
+    let names: BTreeSet<&String> = was
+        .iter()
+        .chain(now.iter())
+        .flat_map(|g| g.inherited_annotations.keys())
+        .collect();
+    let annotations: Vec<ValueChange> = names
+        .into_iter()
+        .filter_map(|n| {
+            let (old, new) = (inherited(was, n), inherited(now, n));
+            (old != new).then(|| ValueChange {
+                name: n.clone(),
+                old,
+                new,
+            })
+        })
+        .collect();
+    let entry = GroupImpact {
+        group,
+        roles_gained,
+        roles_lost,
+        policies_gained,
+        policies_lost,
+        annotations,
+    };
+    let unchanged = GroupImpact {
+        group: entry.group.clone(),
+        ..GroupImpact::default()
+    };
+    (entry != unchanged).then_some(entry)
 }
 
 /// Entries of a first-match list whose target, selectors or position changed.

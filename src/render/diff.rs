@@ -13,6 +13,27 @@ use crate::diff::{Change, Class, Diff, FieldChange, Impact, Kind};
 /// GitHub rejects comments over 65,536 characters; leave room for a bot's own header.
 pub const MARKDOWN_LIMIT: usize = 60_000;
 
+/// Longest reason or impact line in a comment: a list of thousands of referrers is cut short
+/// rather than crowding out (or being dropped with) the change it explains.
+const MARKDOWN_LINE_LIMIT: usize = 1_500;
+
+/// `text` cut at the last `, ` list separator that fits in `max` bytes, ending with how
+/// many items were left out.
+fn shorten(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let Some(end) = text[..cut].rfind(", ") else {
+        return text.to_string();
+    };
+    let more = text[end..].matches(", ").count();
+    format!("{}, … and {more} more", &text[..end])
+}
+
 fn noun(section: &str) -> &str {
     match section {
         "policy-libraries" => "library",
@@ -270,6 +291,7 @@ pub fn markdown(diff: &Diff) -> String {
             impact.len()
         );
         for line in impact {
+            let line = shorten(&line, MARKDOWN_LINE_LIMIT);
             if !push(&mut section, &format!("- {line}\n"), &mut budget) {
                 left_out += 1;
             }
@@ -320,7 +342,12 @@ fn entry(change: &Change, old_label: &str, with_diffs: bool) -> String {
         let _ = write!(text, " (`{place}`)");
     }
     if !change.reasons.is_empty() {
-        let _ = write!(text, ": {}", change.reasons.join("; "));
+        let reasons: Vec<String> = change
+            .reasons
+            .iter()
+            .map(|r| shorten(r, MARKDOWN_LINE_LIMIT))
+            .collect();
+        let _ = write!(text, ": {}", reasons.join("; "));
     }
     text.push('\n');
     if change.kind == Kind::Added {
@@ -357,4 +384,90 @@ pub fn json(diff: &Diff) -> String {
     let mut text = serde_json::to_string_pretty(diff).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{Counts, GroupImpact, Impact};
+
+    #[test]
+    fn shorten_cuts_between_list_items_and_counts_the_rest() {
+        let list = (0..100)
+            .map(|i| format!("`g{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let short = shorten(&format!("still referenced by {list}"), 60);
+        assert!(short.len() < 80, "{short}");
+        assert!(
+            short.starts_with("still referenced by `g0`, `g1`"),
+            "{short}"
+        );
+        assert_eq!(short.matches('`').count() % 2, 0, "{short}");
+        let kept = short.matches("`g").count();
+        assert!(
+            short.ends_with(&format!(", … and {} more", 100 - kept)),
+            "{short}"
+        );
+        assert_eq!(shorten("fits", 60), "fits");
+    }
+
+    /// A removal still used by thousands of groups: the breaking change is kept (its
+    /// referrers cut short), and the impact lines fill what room is left.
+    #[test]
+    fn a_huge_breaking_change_is_shortened_not_dropped() {
+        let groups: Vec<String> = (0..5000).map(|i| format!("mrn:iam:group:g{i}")).collect();
+        let referrers = groups
+            .iter()
+            .map(|g| format!("group `{g}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let diff = Diff {
+            format_version: 1,
+            old: "HEAD".into(),
+            new: "policy-domains".into(),
+            changes: vec![Change {
+                class: Class::Breaking,
+                kind: Kind::Removed,
+                domain: "d".into(),
+                section: "roles".into(),
+                id: "mrn:iam:role:r".into(),
+                renamed_from: None,
+                old_location: None,
+                new_location: None,
+                fields: Vec::new(),
+                reasons: vec![
+                    "role `mrn:iam:role:r` removed".into(),
+                    format!("still referenced by {referrers}"),
+                ],
+            }],
+            impact: Impact {
+                groups: groups
+                    .iter()
+                    .map(|g| GroupImpact {
+                        group: g.clone(),
+                        roles_lost: vec!["mrn:iam:role:r".into()],
+                        ..GroupImpact::default()
+                    })
+                    .collect(),
+                ..Impact::default()
+            },
+            counts: Counts {
+                breaking: 1,
+                ..Counts::default()
+            },
+        };
+        let text = markdown(&diff);
+        assert!(text.len() <= MARKDOWN_LIMIT, "{}", text.len());
+        let breaking = text.split("#### Breaking changes").nth(1).unwrap();
+        assert!(
+            breaking
+                .trim_start()
+                .starts_with("- **removed** role `d/mrn:iam:role:r`"),
+            "{}",
+            &breaking[..200]
+        );
+        assert!(breaking.contains(" more"));
+        assert!(text.contains("_Left out to stay under the comment size limit:"));
+    }
 }
