@@ -195,7 +195,7 @@ fn analyze(text: &str, path: &str, version: RegoVersion) -> Analysis {
     if let Err(error) = engine.add_policy(path.to_string(), text.to_string()) {
         return Analysis {
             summary: None,
-            parse_error: Some(parse_error_text(&error.to_string(), path)),
+            parse_error: Some(parse_error_text(&error.to_string(), path, text)),
             analyzer_error: None,
         };
     }
@@ -212,7 +212,7 @@ fn analyze(text: &str, path: &str, version: RegoVersion) -> Analysis {
     let analyzer_error = engine
         .eval_query("true".to_string(), false)
         .err()
-        .map(|e| parse_error_text(&e.to_string(), path));
+        .map(|e| parse_error_text(&e.to_string(), path, text));
     Analysis {
         summary,
         parse_error: None,
@@ -261,11 +261,7 @@ fn keyword_without_import(text: &str, path: &str) -> Option<RegoError> {
         };
         keyword.then(|| RegoError {
             path: path.to_string(),
-            pos: RegoPos {
-                line: token.1.line,
-                col: token.1.col,
-                len: name.len() as u32,
-            },
+            pos: RegoPos::of(&token.1),
             message: format!("`{name}` is a keyword only with `import future.keywords.{name}` or `import rego.v1` in Rego v0"),
         })
     })
@@ -297,15 +293,12 @@ fn tokens(text: &str) -> Option<Vec<String>> {
     }
 }
 
-/// Reads `--> file:line:col` and `error: message` out of the parser's rendered error.
-fn parse_error_text(text: &str, default_path: &str) -> RegoError {
+/// Reads `--> file:line:col` and `error: message` out of the parser's rendered error about
+/// `module` (the text given to the parser as `default_path`).
+fn parse_error_text(text: &str, default_path: &str, module: &str) -> RegoError {
     let mut error = RegoError {
         path: default_path.to_string(),
-        pos: RegoPos {
-            line: 1,
-            col: 1,
-            len: 1,
-        },
+        pos: RegoPos::START,
         message: text.trim().to_string(),
     };
     if let Some(location) = text.lines().find_map(|l| l.trim().strip_prefix("--> ")) {
@@ -314,14 +307,47 @@ fn parse_error_text(text: &str, default_path: &str) -> RegoError {
         let line = parts.next().and_then(|l| l.trim().parse().ok());
         if let (Some(line), Some(col), Some(path)) = (line, col, parts.next()) {
             error.path = path.to_string();
-            error.pos = RegoPos { line, col, len: 1 };
+            let line_text = module.lines().nth((line as usize).saturating_sub(1));
+            error.pos = RegoPos {
+                line,
+                col: line_text.map_or(col, |l| byte_column(l, col)),
+                len: 1,
+            };
         }
     }
     if let Some(index) = text.find("error: ") {
         let message = text[index + "error: ".len()..].trim();
         error.message = tidy(&message.lines().map(str::trim).collect::<Vec<_>>().join(" "));
     }
+    // underline the whole variable an error names, when it is written there
+    let named = error
+        .message
+        .split('`')
+        .nth(1)
+        .filter(|_| error.message.contains("variable `"));
+    let at = module
+        .lines()
+        .nth(error.pos.line.saturating_sub(1) as usize)
+        .and_then(|l| l.get(error.pos.col.saturating_sub(1) as usize..));
+    if let (Some(name), Some(at)) = (named, at)
+        && at.starts_with(name)
+    {
+        error.pos.len = name.len() as u32;
+    }
     error
+}
+
+/// The 1-based byte column of the parser's column `col` in `line`: the parser counts a tab as
+/// four columns and every other character as its UTF-8 length.
+fn byte_column(line: &str, col: u32) -> u32 {
+    let mut parser_col = 1u32;
+    for (byte, ch) in line.char_indices() {
+        if parser_col >= col {
+            return byte as u32 + 1;
+        }
+        parser_col += if ch == '\t' { 4 } else { ch.len_utf8() as u32 };
+    }
+    line.len() as u32 + 1
 }
 
 /// Messages in pdc's style: one lower-case clause after another, no final period
@@ -426,7 +452,7 @@ fn confirmed_analyzer_error(
         .add_policy(units[unit].path.clone(), units[unit].text.to_string())
         .ok()?;
     let error = engine.eval_query("true".to_string(), false).err()?;
-    let error = parse_error_text(&error.to_string(), &units[unit].path);
+    let error = parse_error_text(&error.to_string(), &units[unit].path, units[unit].text);
     (error.path == units[unit].path).then_some(error)
 }
 
@@ -514,7 +540,9 @@ fn rego_diagnostic(
     } else {
         format!(
             "{} (line {}, column {} of the Rego)",
-            error.message, error.pos.line, error.pos.col
+            error.message,
+            error.pos.line,
+            placement::character_column(unit.text, error.pos)
         )
     };
     let mut diagnostic = Diagnostic::new(code, location, message).with_label(label);
@@ -636,11 +664,7 @@ fn full_path(summary: &Summary, name: &str) -> Option<String> {
 }
 
 fn conventions(cx: &Context<'_>, unit: &Unit<'_>, summary: &Summary, out: &mut Vec<Diagnostic>) {
-    let pos = summary.package_pos.unwrap_or(RegoPos {
-        line: 1,
-        col: 1,
-        len: 1,
-    });
+    let pos = summary.package_pos.unwrap_or(RegoPos::START);
     let at = |message: &str| RegoError {
         path: unit.path.clone(),
         pos,
@@ -737,11 +761,7 @@ fn duplicate_library_packages(
                 .summary
                 .as_ref()
                 .and_then(|s| s.package_pos)
-                .unwrap_or(RegoPos {
-                    line: 1,
-                    col: 1,
-                    len: 1,
-                })
+                .unwrap_or(RegoPos::START)
         };
         for &library in rest {
             let error = RegoError {
@@ -794,10 +814,34 @@ mod tests {
         let error = parse_error_text(
             "\n--> unit-3.rego:4:7\n  |\n4 | x\n  |   ^\nerror: something odd",
             "fallback",
+            "package p\n\n\nallow x\n",
         );
         assert_eq!(error.path, "unit-3.rego");
         assert_eq!((error.pos.line, error.pos.col), (4, 7));
         assert_eq!(error.message, "something odd");
+    }
+
+    #[test]
+    fn parser_columns_become_byte_columns() {
+        // the parser counts a tab as four columns and a character as its UTF-8 length
+        assert_eq!(byte_column("\tx", 5), 2);
+        assert_eq!(byte_column("a\t\tb", 10), 4);
+        assert_eq!(byte_column("é = 1", 3), 3);
+        assert_eq!(byte_column("short", 99), 6);
+    }
+
+    #[test]
+    fn positions_from_spans_count_bytes_not_the_parsers_columns() {
+        let analysis = analyze(
+            "package authz\nallow {\n\tinput.a == \"日本\"; helpers.f(1)\n}\n",
+            "u.rego",
+            RegoVersion::V0,
+        );
+        let call = &analysis.summary.expect("parses").calls[0];
+        assert_eq!(call.name, "helpers.f");
+        // `\t` is one byte and each of `日本` three: `helpers` starts at byte 23 of line 3
+        assert_eq!((call.pos.line, call.pos.col), (3, 23));
+        assert_eq!(call.pos.len as usize, "helpers.f".len());
     }
 
     #[test]

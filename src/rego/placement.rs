@@ -55,13 +55,22 @@ pub fn locate<'a>(
             };
             Some((
                 text.as_str(),
-                placement.unwrap_or(Placement::Scalar {
+                placement.unwrap_or_else(|| Placement::Scalar {
                     file: yaml,
-                    span: *span,
+                    span: without_trailing_space(sources, yaml, *span),
                 }),
             ))
         }
     }
+}
+
+/// `span` without the line breaks and indentation the parser counts into a block scalar.
+fn without_trailing_space(sources: &SourceMap, file: FileId, span: Span) -> Span {
+    let text = &sources.get(file).text;
+    let kept = text
+        .get(span.start as usize..span.end as usize)
+        .map_or(0, |t| t.trim_end().len());
+    Span::new(span.start as usize, span.start as usize + kept)
 }
 
 /// The first content line and indentation of a literal block scalar. The parser's span
@@ -103,23 +112,14 @@ impl Placement {
                 indent,
             } => {
                 let line = first_line + pos.line.max(1) as usize - 1;
-                let span = column_span(
-                    sources,
-                    *file,
-                    line,
-                    indent + pos.col.max(1) as usize - 1,
-                    pos.len,
-                );
+                // a block's indentation is spaces, one byte each
+                let column = indent + pos.col.max(1) as usize - 1;
+                let span = line_span(sources, *file, line, column, pos.len);
                 (Location::new(*file, span), true)
             }
             Placement::File { file, .. } => {
-                let span = column_span(
-                    sources,
-                    *file,
-                    pos.line.max(1) as usize,
-                    pos.col.max(1) as usize - 1,
-                    pos.len,
-                );
+                let line = pos.line.max(1) as usize;
+                let span = line_span(sources, *file, line, pos.col.max(1) as usize - 1, pos.len);
                 (Location::new(*file, span), true)
             }
             Placement::Scalar { file, span } => (Location::new(*file, *span), false),
@@ -127,21 +127,33 @@ impl Placement {
     }
 }
 
-/// The span of `len` bytes starting `chars` characters into 1-based line `line`, kept inside
-/// the line.
-fn column_span(sources: &SourceMap, file: FileId, line: usize, chars: usize, len: u32) -> Span {
+/// The span of `len` bytes starting `column` bytes into 1-based line `line`, kept inside the
+/// line and on character boundaries.
+fn line_span(sources: &SourceMap, file: FileId, line: usize, column: usize, len: u32) -> Span {
     let source = sources.get(file);
     let start = source.line_start(line);
     let stop = source.line_start(line + 1).min(source.text.len());
     let line_text = source.text.get(start..stop).unwrap_or("");
     let line_text = line_text.strip_suffix('\n').unwrap_or(line_text);
-    let offset = line_text
-        .char_indices()
-        .nth(chars)
-        .map_or(line_text.len(), |(i, _)| i);
+    let line_text = line_text.strip_suffix('\r').unwrap_or(line_text);
+    let mut offset = column.min(line_text.len());
+    while !line_text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let mut end = (offset + len as usize).min(line_text.len()).max(offset);
-    while end < line_text.len() && !line_text.is_char_boundary(end) {
+    while !line_text.is_char_boundary(end) {
         end += 1;
     }
     Span::new(start + offset, start + end)
+}
+
+/// The 1-based character column of a position in `text`, for messages that cannot point at
+/// the place itself.
+pub fn character_column(text: &str, pos: RegoPos) -> usize {
+    let line = text.lines().nth(pos.line.max(1) as usize - 1).unwrap_or("");
+    let mut byte = (pos.col.max(1) as usize - 1).min(line.len());
+    while !line.is_char_boundary(byte) {
+        byte -= 1;
+    }
+    line[..byte].chars().count() + 1
 }

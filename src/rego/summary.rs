@@ -9,8 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use regorus::Value;
 use regorus::unstable::{Expr, Literal, Module, Query, Rule, RuleHead};
 
-/// A position in Rego text: 1-based line and column, and length in bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A position in Rego text: 1-based line, 1-based *byte* column within that line, and
+/// length in bytes. (The parser's own columns count a tab as four and are not used: the
+/// renderer turns byte positions into character columns.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RegoPos {
     pub line: u32,
     pub col: u32,
@@ -18,13 +20,38 @@ pub struct RegoPos {
 }
 
 impl RegoPos {
-    fn of(span: &regorus::unstable::Span) -> Self {
+    /// The first character of a module.
+    pub const START: RegoPos = RegoPos {
+        line: 1,
+        col: 1,
+        len: 1,
+    };
+
+    pub fn of(span: &regorus::unstable::Span) -> Self {
+        Self::spanning(span, span)
+    }
+
+    /// From the start of `first` to the end of `last`.
+    fn spanning(first: &regorus::unstable::Span, last: &regorus::unstable::Span) -> Self {
+        let text = first.source.contents();
+        let start = (first.start as usize).min(text.len());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         RegoPos {
-            line: span.line,
-            col: span.col,
-            len: span.end.saturating_sub(span.start).max(1),
+            line: first.line,
+            col: (start - line_start) as u32 + 1,
+            len: last.end.saturating_sub(first.start).max(1),
         }
     }
+}
+
+/// Where a called function's name starts: `a.b.f(x)` is a chain of references whose outer
+/// spans begin at the dots, so the name begins at the innermost one.
+fn call_pos(fcn: &Expr) -> RegoPos {
+    let mut first = fcn;
+    while let Expr::RefDot { refr, .. } | Expr::RefBrack { refr, .. } = first {
+        first = refr;
+    }
+    RegoPos::spanning(first.span(), fcn.span())
 }
 
 /// A function call as written, such as `helpers.match_any`.
@@ -190,7 +217,7 @@ pub fn summarize(module: &Module) -> Summary {
                 if let Some(name) = path_of(fcn) {
                     summary.calls.push(Call {
                         name,
-                        pos: RegoPos::of(fcn.span()),
+                        pos: call_pos(fcn),
                     });
                 }
                 exprs.extend(params.iter().map(|p| p.as_ref()));
@@ -246,7 +273,7 @@ pub fn summarize(module: &Module) -> Summary {
             | Expr::Var { .. } => {}
         }
     }
-    summary.calls.sort_by_key(|c| (c.pos.line, c.pos.col));
+    summary.calls.sort_by_key(|c| c.pos);
     summary
 }
 

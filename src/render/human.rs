@@ -3,6 +3,8 @@
 //! Snippets are cut from the source around each label (nearby labels share one snippet),
 //! so rendering cost depends on the number of diagnostics, not on file sizes.
 
+use std::collections::HashMap;
+
 use annotate_snippets::{AnnotationKind, Element, Group, Level, Origin, Renderer, Snippet};
 
 use crate::diagnostics::{Diagnostic, Severity};
@@ -48,9 +50,16 @@ pub fn snippets(sources: &SourceMap, diagnostics: &[Diagnostic], options: HumanO
     } else {
         Renderer::plain()
     };
+    let shown = carriage_returns_blanked(sources, diagnostics);
     let mut out = String::new();
     for diagnostic in diagnostics {
-        out.push_str(&renderer.render(&[group(sources, diagnostic)]));
+        let rendered = renderer.render(&[group(sources, &shown, diagnostic)]);
+        // a blanked `\r` leaves a space at the end of its line
+        for line in rendered.lines() {
+            out.push_str(line.trim_end_matches(' '));
+            out.push('\n');
+        }
+        out.pop();
         out.push_str("\n\n");
     }
     out
@@ -64,7 +73,32 @@ fn level(severity: Severity) -> Level<'static> {
     }
 }
 
-fn group<'a>(sources: &'a SourceMap, diagnostic: &'a Diagnostic) -> Group<'a> {
+/// Copies of the files with CRLF line ends that the diagnostics point into, each `\r` before a
+/// `\n` turned into a space: the snippet renderer would draw it as `␍` at the end of every
+/// line. Byte offsets, and so every span, stay valid.
+fn carriage_returns_blanked(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+) -> HashMap<FileId, String> {
+    let mut shown = HashMap::new();
+    for diagnostic in diagnostics {
+        let files = std::iter::once(diagnostic.location.file)
+            .chain(diagnostic.related.iter().map(|r| r.location.file));
+        for file in files {
+            let text = &sources.get(file).text;
+            if !shown.contains_key(&file) && text.contains("\r\n") {
+                shown.insert(file, text.replace("\r\n", " \n"));
+            }
+        }
+    }
+    shown
+}
+
+fn group<'a>(
+    sources: &'a SourceMap,
+    shown: &'a HashMap<FileId, String>,
+    diagnostic: &'a Diagnostic,
+) -> Group<'a> {
     let mut marks = vec![Mark {
         file: diagnostic.location.file,
         span: diagnostic.location.span,
@@ -99,8 +133,11 @@ fn group<'a>(sources: &'a SourceMap, diagnostic: &'a Diagnostic) -> Group<'a> {
             elements.push(Origin::path(source.name.as_str()).into());
         }
         spanned.sort_by_key(|m| (!m.primary, m.span.map(|s| s.start)));
+        let text = shown
+            .get(&file)
+            .map_or(source.text.as_str(), String::as_str);
         for cluster in clusters(source, spanned) {
-            elements.push(snippet(source, &cluster).into());
+            elements.push(snippet(source, text, &cluster).into());
         }
     }
     if let Some(help) = &diagnostic.help {
@@ -133,8 +170,10 @@ fn clusters<'a>(source: &SourceFile, mut marks: Vec<Mark<'a>>) -> Vec<Vec<Mark<'
     result
 }
 
+/// The lines around `marks`, cut from `full` (the text of `source` as shown).
 fn snippet<'a>(
     source: &'a SourceFile,
+    full: &'a str,
     marks: &[Mark<'a>],
 ) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
     let spans: Vec<Span> = marks
@@ -158,7 +197,7 @@ fn snippet<'a>(
         .unwrap_or(first_line);
     let start = source.line_start(first_line);
     let end = source.line_start(last_line + 1).min(source.text.len());
-    let text = source.text.get(start..end).unwrap_or("");
+    let text = full.get(start..end).unwrap_or("");
     let text = text.strip_suffix('\n').unwrap_or(text);
     let mut snippet = Snippet::source(text)
         .line_start(first_line)
