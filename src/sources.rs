@@ -69,8 +69,11 @@ pub struct SourceFile {
     /// The name shown to users: as given on the command line, or the walked directory joined
     /// with the path below it.
     pub name: String,
-    /// Where the file lives on disk, when it came from disk.
+    /// Where the file lives on disk, when it came from disk; for a file of a Git revision,
+    /// where it lies in that revision's tree.
     pub path: Option<PathBuf>,
+    /// The Git revision the text was read from, when it is not the working tree's.
+    pub revision: Option<String>,
     pub text: String,
     line_starts: Vec<u32>,
 }
@@ -87,9 +90,16 @@ impl SourceFile {
         SourceFile {
             name,
             path,
+            revision: None,
             text,
             line_starts,
         }
+    }
+
+    /// The file as read from Git revision `revision`.
+    pub fn at_revision(mut self, revision: &str) -> Self {
+        self.revision = Some(revision.to_string());
+        self
     }
 
     /// Line and column of a byte offset (clamped to the text).
@@ -443,6 +453,60 @@ impl Tree {
             Tree::Snapshot(_) => lexical_normal(path),
         }
     }
+}
+
+/// Names files by their path from the repository root, the way code hosts address them
+/// (GitHub annotations, SARIF's `%SRCROOT%`), whatever directory pdc ran in and however the
+/// paths were given (`../x`, absolute, through `..`).
+#[derive(Clone, Debug)]
+pub struct RepositoryPaths {
+    root: PathBuf,
+    cwd: PathBuf,
+}
+
+impl RepositoryPaths {
+    pub fn new(root: &Path, cwd: &Path) -> Self {
+        RepositoryPaths {
+            root: canonical(root),
+            cwd: canonical(cwd),
+        }
+    }
+
+    /// `file`'s path from the root, `/`-separated; its name as shown when it lies outside.
+    pub fn of(&self, file: &SourceFile) -> String {
+        let given = file
+            .path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&file.name));
+        let resolved = if file.revision.is_some() {
+            lexical_normal(&given)
+        } else {
+            let absolute = self.cwd.join(given);
+            std::fs::canonicalize(&absolute).unwrap_or_else(|_| lexical_normal(&absolute))
+        };
+        resolved
+            .strip_prefix(&self.root)
+            .map_or_else(|_| file.name.clone(), display_path)
+    }
+}
+
+/// `path` relative to the directory `base` (`../pdc.toml`), both taken as absolute or both
+/// as relative to the same directory.
+pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let (path, base) = (lexical_normal(path), lexical_normal(base));
+    let shared = path
+        .components()
+        .zip(base.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut relative = PathBuf::new();
+    for _ in base.components().skip(shared) {
+        relative.push("..");
+    }
+    for component in path.components().skip(shared) {
+        relative.push(component.as_os_str());
+    }
+    relative
 }
 
 /// Removes `.` and folds `..` without touching the file system.

@@ -111,11 +111,12 @@ pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace,
     let mut anchors = HashMap::new();
     for (i, (input, outcome)) in inputs.iter().zip(outcomes).enumerate() {
         let file = FileId(i as u32);
-        let id = workspace.sources.add(SourceFile::new(
-            input.name.clone(),
-            Some(input.path.clone()),
-            outcome.text,
-        ));
+        let mut source =
+            SourceFile::new(input.name.clone(), Some(input.path.clone()), outcome.text);
+        if let Tree::Snapshot(snapshot) = &tree {
+            source = source.at_revision(&snapshot.label);
+        }
+        let id = workspace.sources.add(source);
         debug_assert_eq!(id, file);
         origins.insert(
             file,
@@ -163,7 +164,10 @@ pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace,
         }
     }
     if let Some(path) = config_path {
-        let name = sources::display_path(path.strip_prefix(cwd).unwrap_or(&path));
+        let name = sources::display_path(&sources::relative_to(
+            &path,
+            &std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf()),
+        ));
         match sources::read_text(&path) {
             Ok(text) => {
                 let file = workspace

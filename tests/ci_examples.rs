@@ -130,3 +130,61 @@ fn gitlab_ci_commands_run() {
         &["pdc-junit.xml", "dist/bundle.json", "pdc-diff.md"],
     );
 }
+
+/// GitHub and SARIF name files from the repository root whichever directory pdc runs in and
+/// however the files are given, and a finding in the base revision annotates its file as a
+/// whole (its lines are not the working tree's).
+#[test]
+fn ci_reports_name_files_from_the_repository_root() {
+    let repo = repository("paths");
+    let domain = repo.join("policy-domains/payments/domain.yaml");
+    let text = std::fs::read_to_string(&domain).unwrap();
+    let removed = "    - mrn: mrn:iam:payments:group:accounts-payable\n      name: accounts-payable\n      roles:\n        - mrn:iam:payments:role:clerk\n      annotations:\n        - name: cost-center\n          value: '3100'\n\n";
+    assert!(text.contains(removed));
+    std::fs::write(&domain, text.replacen(removed, "", 1)).unwrap();
+    let subdir = repo.join("policy-domains/payments");
+    let absolute = repo.join("policy-domains").canonicalize().unwrap();
+    let absolute = absolute.display().to_string();
+    for given in ["..", "../../policy-domains/", absolute.as_str()] {
+        let run = |format: &str| {
+            let output = Command::new(env!("CARGO_BIN_EXE_pdc"))
+                .current_dir(&subdir)
+                .args(["check", "--base", "main", given, "--format", format])
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(0), "{given} {format}");
+            String::from_utf8(output.stdout).unwrap()
+        };
+        let github = run("github");
+        assert_eq!(
+            github.trim_end(),
+            "::warning file=policy-domains/payments/domain.yaml,title=PD902 access-removed::\
+             group `mrn:iam:payments:group:accounts-payable` was removed since `main`: members \
+             of this group lose roles `payments/mrn:iam:payments:role:clerk` and policies \
+             `payments/mrn:iam:payments:policy:clerk`%0Amain:policy-domains/payments/\
+             domain.yaml:233:12%0Ahelp: tokens carry this MRN, so access ends the moment this \
+             deploys; if that is intended, make sure nobody still relies on it",
+            "{given}"
+        );
+        let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+        let location = &sarif["runs"][0]["results"][0]["locations"][0];
+        assert_eq!(
+            location["physicalLocation"]["artifactLocation"]["uri"],
+            "policy-domains/payments/domain.yaml",
+            "{given}"
+        );
+        assert!(location["physicalLocation"].get("region").is_none());
+        assert_eq!(
+            location["message"]["text"],
+            "defined here in `main` (at `main`, line 233)"
+        );
+        let junit = run("junit");
+        assert!(
+            junit.contains(
+                "<testcase classname=\"pdc\" name=\"main:policy-domains/payments/domain.yaml\">"
+            ),
+            "{junit}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&repo);
+}

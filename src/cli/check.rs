@@ -2,6 +2,7 @@
 
 use super::{CheckArgs, FailLevel, Outcome, ReportFormat, emit, fail, paths_or_default, use_color};
 use pdc::render::{self, HumanOptions};
+use pdc::sources::RepositoryPaths;
 use pdc::workspace::{self, Report};
 
 pub fn run(args: &CheckArgs) -> Outcome {
@@ -122,29 +123,23 @@ pub fn render_report(
             text
         }
         ReportFormat::Json => render::json(sources, diagnostics, summary, build),
-        ReportFormat::Sarif => render::sarif::sarif(sources, diagnostics, summary, &root_prefix()),
+        ReportFormat::Sarif => {
+            render::sarif::sarif(sources, diagnostics, summary, &repository_paths())
+        }
         ReportFormat::Github => {
-            render::github::github(sources, diagnostics, summary, &root_prefix())
+            render::github::github(sources, diagnostics, summary, &repository_paths())
         }
         ReportFormat::Junit => render::junit::junit(sources, diagnostics, summary),
     }
 }
 
-/// The current directory relative to the repository root (`""` or `sub/dir/`): SARIF wants
-/// paths from the root, while diagnostics name files from the current directory.
-fn root_prefix() -> String {
-    let Ok(cwd) = std::env::current_dir() else {
-        return String::new();
-    };
+/// Paths from the root of the repository pdc runs in: SARIF and GitHub name files that way,
+/// while diagnostics name them as they were given.
+fn repository_paths() -> RepositoryPaths {
+    let cwd = std::env::current_dir().unwrap_or_default();
     let root =
         pdc::git::toplevel(&cwd).unwrap_or_else(|_| pdc::sources::repository_root(&cwd, &cwd));
-    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
-    match cwd.strip_prefix(&root) {
-        Ok(rest) if !rest.as_os_str().is_empty() => {
-            format!("{}/", pdc::sources::display_path(rest))
-        }
-        _ => String::new(),
-    }
+    RepositoryPaths::new(&root, &cwd)
 }
 
 /// Exit code for a checked workspace.

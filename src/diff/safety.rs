@@ -197,11 +197,13 @@ fn copy_file(
 ) -> FileId {
     *copied.entry(file).or_insert_with(|| {
         let source = base.sources.get(file);
-        sources.add(SourceFile::new(
+        let mut copy = SourceFile::new(
             source.name.clone(),
-            None,
+            source.path.clone(),
             source.text.clone(),
-        ))
+        );
+        copy.revision.clone_from(&source.revision);
+        sources.add(copy)
     })
 }
 

@@ -189,7 +189,11 @@ impl Resolver<'_> {
                     };
                     sources::display_path(&lexical_normal(Path::new(&joined)))
                 };
-                Some(sources.add(SourceFile::new(name, Some(found.clone()), text)))
+                let mut source = SourceFile::new(name, Some(found.clone()), text);
+                if let Tree::Snapshot(snapshot) = self.tree {
+                    source = source.at_revision(&snapshot.label);
+                }
+                Some(sources.add(source))
             }
         };
         cache.insert(key, result);

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use super::human::summary_line;
 use super::line_cols;
 use crate::diagnostics::{Counts, Diagnostic, Severity};
-use crate::sources::{Location, SourceMap};
+use crate::sources::{Location, RepositoryPaths, SourceMap};
 use crate::workspace::Summary;
 
 /// Annotations GitHub keeps per step for each of error, warning and notice.
@@ -24,13 +24,15 @@ const SUMMARY_ROWS: usize = 200;
 /// When some will not become annotations, a notice saying so comes after the errors and
 /// warnings but before any notes, so that it is itself among the notices GitHub keeps.
 ///
-/// `root_prefix` (`""` or `sub/dir/`) turns file names, which are relative to the current
-/// directory, into the paths from the repository root that GitHub attaches annotations to.
+/// Files are named by their path from the repository root (`paths`), which is what GitHub
+/// attaches annotations to. A place in a file of another Git revision (the base of `--base`)
+/// annotates the file as a whole, since its lines are not the working tree's, and the message
+/// says where it was.
 pub fn github(
     sources: &SourceMap,
     diagnostics: &[Diagnostic],
     summary: &Summary,
-    root_prefix: &str,
+    paths: &RepositoryPaths,
 ) -> String {
     let ordered = most_severe_first(diagnostics);
     let mut out = String::new();
@@ -38,13 +40,13 @@ pub fn github(
         .into_iter()
         .partition(|d| d.severity == Severity::Note);
     for diagnostic in errors_and_warnings {
-        out.push_str(&annotation(sources, diagnostic, root_prefix));
+        out.push_str(&annotation(sources, diagnostic, paths));
     }
     if let Some(notice) = overflow_notice(&Counts::of(diagnostics), summary) {
         out.push_str(&notice);
     }
     for diagnostic in notes {
-        out.push_str(&annotation(sources, diagnostic, root_prefix));
+        out.push_str(&annotation(sources, diagnostic, paths));
     }
     out
 }
@@ -112,20 +114,18 @@ fn most_severe_first(diagnostics: &[Diagnostic]) -> Vec<&Diagnostic> {
 }
 
 /// One `::error`/`::warning`/`::notice` line, with its newline.
-fn annotation(sources: &SourceMap, diagnostic: &Diagnostic, root_prefix: &str) -> String {
+fn annotation(sources: &SourceMap, diagnostic: &Diagnostic, paths: &RepositoryPaths) -> String {
     let command = match diagnostic.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Note => "notice",
     };
-    let name = &sources.get(diagnostic.location.file).name;
-    let file = if name.starts_with('/') || root_prefix.is_empty() {
-        name.clone()
-    } else {
-        format!("{}/{name}", root_prefix.trim_end_matches('/'))
-    };
-    let mut properties = vec![("file", file)];
-    if let Some((start, end)) = line_cols(sources, &diagnostic.location) {
+    let source = sources.get(diagnostic.location.file);
+    let mut properties = vec![("file", paths.of(source))];
+    let mut message = diagnostic.message.clone();
+    if source.revision.is_some() {
+        let _ = write!(message, "\n{}", place(sources, &diagnostic.location));
+    } else if let Some((start, end)) = line_cols(sources, &diagnostic.location) {
         properties.push(("line", start.line.to_string()));
         properties.push(("endLine", end.line.to_string()));
         // GitHub drops columns from an annotation that spans several lines.
@@ -142,7 +142,6 @@ fn annotation(sources: &SourceMap, diagnostic: &Diagnostic, root_prefix: &str) -
         .iter()
         .map(|(key, value)| format!("{key}={}", escape_property(value)))
         .collect();
-    let mut message = diagnostic.message.clone();
     for related in &diagnostic.related {
         let _ = write!(
             message,
@@ -212,6 +211,13 @@ mod tests {
 
     const TEXT: &str = "roles:\n  - mrn: x\n    policy: |\n      p\n";
 
+    /// pdc run at the root of a repository that does not exist, so paths resolve without
+    /// the file system.
+    fn at_root() -> RepositoryPaths {
+        let root = std::path::Path::new("/pdc-github-test-repository");
+        RepositoryPaths::new(root, root)
+    }
+
     fn sources() -> SourceMap {
         let mut sources = SourceMap::default();
         sources.add(SourceFile::new("dir/a,b:c.yml".into(), None, TEXT.into()));
@@ -253,7 +259,7 @@ mod tests {
                 "cannot read",
             ),
         ];
-        let text = github(&sources, &diagnostics, &Summary::default(), "");
+        let text = github(&sources, &diagnostics, &Summary::default(), &at_root());
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines,
@@ -270,6 +276,31 @@ mod tests {
     }
 
     #[test]
+    fn a_place_in_another_revision_annotates_its_file_and_says_where() {
+        let mut sources = sources();
+        let base = sources.add(
+            SourceFile::new(
+                "HEAD:dir/old.yml".into(),
+                Some("/pdc-github-test-repository/dir/old.yml".into()),
+                TEXT.into(),
+            )
+            .at_revision("HEAD"),
+        );
+        let start = TEXT.find("mrn").unwrap();
+        let removed = Diagnostic::new(
+            Code::AccessRemoved,
+            Location::new(base, Span::new(start, start + 3)),
+            "role `x` was removed",
+        );
+        let text = github(&sources, &[removed], &Summary::default(), &at_root());
+        assert_eq!(
+            text,
+            "::warning file=dir/old.yml,title=PD902 access-removed::role `x` was removed\
+             %0AHEAD:dir/old.yml:2:5\n"
+        );
+    }
+
+    #[test]
     fn escaping_follows_the_workflow_command_rules() {
         assert_eq!(escape_data("a%b\r\nc:d,e"), "a%25b%0D%0Ac:d,e");
         assert_eq!(escape_property("a%b\r\nc:d,e"), "a%25b%0D%0Ac%3Ad%2Ce");
@@ -280,7 +311,7 @@ mod tests {
         let mut diagnostics = several(Severity::Error, 10);
         diagnostics.extend(several(Severity::Warning, 10));
         diagnostics.extend(several(Severity::Note, 10));
-        let text = github(&sources(), &diagnostics, &Summary::default(), "");
+        let text = github(&sources(), &diagnostics, &Summary::default(), &at_root());
         assert_eq!(text.lines().count(), 30);
         assert!(!text.contains("title=pdc"));
     }
@@ -297,7 +328,7 @@ mod tests {
             notes: 10,
             ..Summary::default()
         };
-        let text = github(&sources(), &diagnostics, &summary, "");
+        let text = github(&sources(), &diagnostics, &summary, &at_root());
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 34);
         assert!(lines[..11].iter().all(|l| l.starts_with("::error ")));

@@ -12,7 +12,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::sources::{FileId, SourceMap};
 use crate::workspace::Summary;
 
-/// Renders one test suite with a test case per file of `sources`, sorted by file name.
+/// Renders one test suite with a test case per checked file, sorted by file name.
 pub fn junit(sources: &SourceMap, diagnostics: &[Diagnostic], summary: &Summary) -> String {
     let mut by_file: BTreeMap<FileId, Vec<&Diagnostic>> = BTreeMap::new();
     for diagnostic in diagnostics {
@@ -21,7 +21,11 @@ pub fn junit(sources: &SourceMap, diagnostics: &[Diagnostic], summary: &Summary)
             .or_default()
             .push(diagnostic);
     }
-    let mut files: Vec<_> = sources.iter().collect();
+    // files of another revision (the base of `--base`) are shown only for their findings
+    let mut files: Vec<_> = sources
+        .iter()
+        .filter(|(id, file)| file.revision.is_none() || by_file.contains_key(id))
+        .collect();
     files.sort_by(|(a_id, a), (b_id, b)| a.name.cmp(&b.name).then(a_id.cmp(b_id)));
 
     let mut cases = String::new();
@@ -235,6 +239,29 @@ b.yml:1:1: error[PD102] dup�key
 </testsuite>
 "#
         );
+    }
+
+    #[test]
+    fn files_of_the_base_revision_are_cases_only_for_their_findings() {
+        let (mut sources, mut diagnostics) = sample();
+        let quiet = sources
+            .add(SourceFile::new("HEAD:q.yml".into(), None, "{}\n".into()).at_revision("HEAD"));
+        let removed = sources
+            .add(SourceFile::new("HEAD:r.yml".into(), None, "{}\n".into()).at_revision("HEAD"));
+        diagnostics[0] = diagnostics[0].clone().with_related(
+            Location::new(quiet, Span::new(0, 1)),
+            "defined here in `HEAD`",
+        );
+        diagnostics.push(Diagnostic::new(
+            Code::AccessRemoved,
+            Location::new(removed, Span::new(0, 1)),
+            "group `g` was removed",
+        ));
+        let text = junit(&sources, &diagnostics, &Summary::default());
+        assert!(text.contains("tests=\"4\""), "{text}");
+        assert!(text.contains("<testcase classname=\"pdc\" name=\"HEAD:r.yml\">"));
+        assert!(!text.contains("name=\"HEAD:q.yml\""));
+        assert!(text.contains("HEAD:q.yml:1:1: defined here in `HEAD`"));
     }
 
     #[test]

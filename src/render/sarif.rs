@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::line_cols;
 use crate::diagnostics::{Code, Diagnostic, Severity, codes};
-use crate::sources::{Location, SourceMap};
+use crate::sources::{Location, RepositoryPaths, SourceMap};
 use crate::workspace::Summary;
 
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -24,29 +24,24 @@ const FINGERPRINT_KEY: &str = "pdcFindingHash/v1";
 
 /// Renders the report as a SARIF log (pretty-printed JSON with a trailing newline).
 ///
-/// `root_prefix` is the path from the repository root to the directory that file names are
-/// relative to, such as `""` or `"sub/dir/"`; it is put in front of every file name.
+/// Files are named by their path from the repository root (`paths`). A place in a file of
+/// another Git revision (the base of `--base`) has no region, since its lines are not the
+/// working tree's; its message says where it was.
 pub fn sarif(
     sources: &SourceMap,
     diagnostics: &[Diagnostic],
     summary: &Summary,
-    root_prefix: &str,
+    paths: &RepositoryPaths,
 ) -> String {
-    let root_prefix = directory_prefix(root_prefix);
     let mut seen_fingerprints = HashMap::new();
     let results: Vec<Value> = diagnostics
         .iter()
         .map(|diagnostic| {
-            let uri = artifact_uri(&root_prefix, &sources.get(diagnostic.location.file).name);
+            let uri = artifact_uri(&paths.of(sources.get(diagnostic.location.file)));
             let hash = finding_hash(diagnostic, &uri);
             let occurrence = seen_fingerprints.entry(hash.clone()).or_insert(0);
             *occurrence += 1;
-            result(
-                sources,
-                diagnostic,
-                &root_prefix,
-                format!("{hash}:{occurrence}"),
-            )
+            result(sources, diagnostic, paths, format!("{hash}:{occurrence}"))
         })
         .collect();
     let log = json!({
@@ -100,7 +95,7 @@ fn rule(code: Code) -> Value {
 fn result(
     sources: &SourceMap,
     diagnostic: &Diagnostic,
-    root_prefix: &str,
+    paths: &RepositoryPaths,
     fingerprint: String,
 ) -> Value {
     let text = match &diagnostic.help {
@@ -108,10 +103,11 @@ fn result(
         None => diagnostic.message.clone(),
     };
     let mut primary = json!({
-        "physicalLocation": physical_location(sources, &diagnostic.location, root_prefix),
+        "physicalLocation": physical_location(sources, &diagnostic.location, paths),
     });
-    if let Some(label) = &diagnostic.label {
-        primary["message"] = json!({ "text": label });
+    let label = diagnostic.label.as_deref().unwrap_or("");
+    if let Some(text) = located(sources, &diagnostic.location, label) {
+        primary["message"] = json!({ "text": text });
     }
     let mut result = json!({
         "ruleId": diagnostic.code.id(),
@@ -132,8 +128,11 @@ fn result(
             .map(|(index, related)| {
                 json!({
                     "id": index + 1,
-                    "physicalLocation": physical_location(sources, &related.location, root_prefix),
-                    "message": { "text": related.message },
+                    "physicalLocation": physical_location(sources, &related.location, paths),
+                    "message": {
+                        "text": located(sources, &related.location, &related.message)
+                            .unwrap_or_default(),
+                    },
                 })
             })
             .collect();
@@ -141,15 +140,19 @@ fn result(
     result
 }
 
-/// The file and, when the location has a span, the region (end exclusive, as in SARIF).
-fn physical_location(sources: &SourceMap, location: &Location, root_prefix: &str) -> Value {
+/// The file and, when the location has a span in the working tree, the region (end
+/// exclusive, as in SARIF).
+fn physical_location(sources: &SourceMap, location: &Location, paths: &RepositoryPaths) -> Value {
+    let file = sources.get(location.file);
     let mut physical = json!({
         "artifactLocation": {
-            "uri": artifact_uri(root_prefix, &sources.get(location.file).name),
+            "uri": artifact_uri(&paths.of(file)),
             "uriBaseId": SOURCE_ROOT,
         },
     });
-    if let Some((start, end)) = line_cols(sources, location) {
+    if file.revision.is_none()
+        && let Some((start, end)) = line_cols(sources, location)
+    {
         physical["region"] = json!({
             "startLine": start.line,
             "startColumn": start.column,
@@ -160,21 +163,26 @@ fn physical_location(sources: &SourceMap, location: &Location, root_prefix: &str
     physical
 }
 
-/// `root_prefix` with `/` separators and a final `/` unless it is empty.
-fn directory_prefix(root_prefix: &str) -> String {
-    let prefix = root_prefix.replace('\\', "/");
-    if prefix.is_empty() || prefix.ends_with('/') {
-        prefix
+/// A location's message: `label`, and for a place in another revision where it was there.
+fn located(sources: &SourceMap, location: &Location, label: &str) -> Option<String> {
+    let Some(revision) = &sources.get(location.file).revision else {
+        return (!label.is_empty()).then(|| label.to_string());
+    };
+    let line = line_cols(sources, location)
+        .map_or(String::new(), |(start, _)| format!(", line {}", start.line));
+    let place = format!("at `{revision}`{line}");
+    Some(if label.is_empty() {
+        place
     } else {
-        format!("{prefix}/")
-    }
+        format!("{label} ({place})")
+    })
 }
 
-/// A file name under the prefix as a relative URI reference: `/` separators, and every byte
-/// that a URI path may not hold percent-encoded. `:` is encoded too, so that a name such as
-/// `main:a.yml` (a file of a Git revision) is not read as a URI scheme.
-fn artifact_uri(root_prefix: &str, name: &str) -> String {
-    let path = format!("{root_prefix}{}", name.replace('\\', "/"));
+/// A path from the repository root as a relative URI reference: `/` separators, and every
+/// byte that a URI path may not hold percent-encoded. `:` is encoded too, so that a name such
+/// as `a:b.yml` is not read as a URI scheme.
+fn artifact_uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
     let mut uri = String::with_capacity(path.len());
     for byte in path.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&byte) {
@@ -208,11 +216,14 @@ mod tests {
             None,
             text.into(),
         ));
-        let other = sources.add(SourceFile::new(
-            "HEAD~1:b.yml".into(),
-            None,
-            "a: 1\n".into(),
-        ));
+        let other = sources.add(
+            SourceFile::new(
+                "HEAD~1:b.yml".into(),
+                Some(format!("{REPO}/b.yml").into()),
+                "a: 1\n".into(),
+            )
+            .at_revision("HEAD~1"),
+        );
         let policy = text.find("missing").unwrap();
         let role = text.find("\"é").unwrap();
         let diagnostics = vec![
@@ -246,9 +257,17 @@ mod tests {
         (sources, diagnostics)
     }
 
-    fn rendered(root_prefix: &str) -> Value {
+    /// A repository that does not exist, so paths resolve without the file system.
+    const REPO: &str = "/pdc-sarif-test-repository";
+
+    /// Paths for pdc run in `dir` below the repository root.
+    fn run_in(dir: &str) -> RepositoryPaths {
+        RepositoryPaths::new(REPO.as_ref(), format!("{REPO}/{dir}").as_ref())
+    }
+
+    fn rendered(dir: &str) -> Value {
         let (sources, diagnostics) = sample();
-        let text = sarif(&sources, &diagnostics, &Summary::default(), root_prefix);
+        let text = sarif(&sources, &diagnostics, &Summary::default(), &run_in(dir));
         assert!(text.ends_with("}\n"));
         serde_json::from_str(&text).unwrap()
     }
@@ -275,7 +294,7 @@ mod tests {
         }
         let (sources, _) = sample();
         let empty: Value =
-            serde_json::from_str(&sarif(&sources, &[], &Summary::default(), "")).unwrap();
+            serde_json::from_str(&sarif(&sources, &[], &Summary::default(), &run_in(""))).unwrap();
         assert!(validator.is_valid(&empty));
         // and the validator does reject what the schema forbids
         let mut broken = rendered("");
@@ -316,7 +335,7 @@ mod tests {
 
     #[test]
     fn results_point_at_their_rule_and_region() {
-        let log = rendered("sub/dir/");
+        let log = rendered("sub/dir");
         let results = log["runs"][0]["results"].as_array().unwrap();
         assert_eq!(results.len(), 4);
         let first = &results[0];
@@ -348,11 +367,14 @@ mod tests {
             json!({ "startLine": 3, "startColumn": 10, "endLine": 3, "endColumn": 15 })
         );
 
+        // a file of another revision: its path, no region, and where it was in the message
         assert_eq!(results[1]["level"], "warning");
+        let location = &results[1]["locations"][0];
         assert_eq!(
-            results[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-            "sub/dir/HEAD~1%3Ab.yml"
+            location["physicalLocation"],
+            json!({ "artifactLocation": { "uri": "b.yml", "uriBaseId": "%SRCROOT%" } })
         );
+        assert_eq!(location["message"]["text"], "at `HEAD~1`, line 1");
         assert!(results[1].get("relatedLocations").is_none());
         assert!(
             results[2]["locations"][0]["physicalLocation"]
@@ -388,7 +410,7 @@ mod tests {
         let policy = text.find("missing").unwrap();
         let moved = sources.add(SourceFile::new("domains/app a.yml".into(), None, text));
         diagnostics[0].location = Location::new(moved, Span::new(policy, policy + 7));
-        let after = sarif(&sources, &diagnostics, &Summary::default(), "");
+        let after = sarif(&sources, &diagnostics, &Summary::default(), &run_in(""));
         assert_eq!(fingerprints(&serde_json::from_str(&after).unwrap()), before);
     }
 
@@ -401,19 +423,32 @@ mod tests {
             warnings: 1,
             ..Summary::default()
         };
-        let once = sarif(&sources, &diagnostics, &summary, "");
-        assert_eq!(once, sarif(&sources, &diagnostics, &summary, ""));
+        let once = sarif(&sources, &diagnostics, &summary, &run_in(""));
+        assert_eq!(once, sarif(&sources, &diagnostics, &summary, &run_in("")));
         let log: Value = serde_json::from_str(&once).unwrap();
         assert_eq!(log["runs"][0]["properties"]["summary"]["errors"], 3);
     }
 
     #[test]
     fn uris_are_percent_encoded_relative_references() {
-        assert_eq!(artifact_uri("", "a/b.yml"), "a/b.yml");
-        assert_eq!(artifact_uri("x/", "dir\\f é.yml"), "x/dir/f%20%C3%A9.yml");
-        assert_eq!(artifact_uri("", "100%.yml"), "100%25.yml");
-        assert_eq!(directory_prefix(""), "");
-        assert_eq!(directory_prefix("sub\\dir"), "sub/dir/");
-        assert_eq!(directory_prefix("sub/"), "sub/");
+        assert_eq!(artifact_uri("a/b.yml"), "a/b.yml");
+        assert_eq!(artifact_uri("x/dir\\f é.yml"), "x/dir/f%20%C3%A9.yml");
+        assert_eq!(artifact_uri("100%.yml"), "100%25.yml");
+        assert_eq!(artifact_uri("a:b.yml"), "a%3Ab.yml");
+    }
+
+    #[test]
+    fn files_are_named_from_the_repository_root_however_they_were_given() {
+        let paths = run_in("sub");
+        for (given, expected) in [
+            ("d.yml", "sub/d.yml"),
+            ("../top.yml", "top.yml"),
+            ("./x/../d.yml", "sub/d.yml"),
+            (&format!("{REPO}/sub/abs.yml")[..], "sub/abs.yml"),
+            ("/elsewhere/e.yml", "/elsewhere/e.yml"),
+        ] {
+            let file = SourceFile::new(given.into(), Some(given.into()), String::new());
+            assert_eq!(paths.of(&file), expected, "{given}");
+        }
     }
 }
