@@ -274,6 +274,33 @@ fn deleting_a_group_nothing_references_is_a_warning_saying_who_loses_what() {
 }
 
 #[test]
+fn the_impact_of_a_removed_role_names_the_policy_its_holders_lose() {
+    let repo = base_repo("remove-role");
+    let without = SHOP
+        .replace(
+            "    - mrn: mrn:iam:shop:role:admin\n      policy: mrn:iam:shop:policy:admin\n",
+            "",
+        )
+        .replace("        - mrn:iam:shop:role:admin\n", "");
+    repo.write("policy-domains/shop.yaml", &without);
+    let diff = repo.json(&["diff", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(
+        diff["impact"]["roles"],
+        serde_json::json!([{
+            "role": "shop/mrn:iam:shop:role:admin",
+            "old_policy": "shop/mrn:iam:shop:policy:admin",
+            "new_policy": null,
+        }])
+    );
+    let staff = &diff["impact"]["groups"][0];
+    assert_eq!(staff["group"], "shop/mrn:iam:shop:group:staff");
+    assert_eq!(
+        staff["roles_lost"],
+        serde_json::json!(["shop/mrn:iam:shop:role:admin"])
+    );
+}
+
+#[test]
 fn deleting_a_policy_still_referenced_is_an_error_at_the_reference() {
     let repo = base_repo("delete-policy");
     let start = SHOP.find("    - mrn: mrn:iam:shop:policy:admin").unwrap();

@@ -730,20 +730,26 @@ fn impact(old: &Bundle, new: &Bundle) -> Impact {
                 impact.groups.push(entry);
             }
         }
-        let (Some(before), Some(after)) = (before, after) else {
-            continue;
-        };
-        for (id, role) in &after.roles {
-            if let Some(was) = before.roles.get(id)
-                && was.policy != role.policy
-            {
+        // likewise roles: a removed role's holders lose its policy, an added one's gain it
+        let ids: BTreeSet<&String> = before
+            .iter()
+            .chain(after.iter())
+            .flat_map(|d| d.roles.keys())
+            .collect();
+        for id in ids {
+            let policy = |d: Option<&DomainBundle>| d?.roles.get(id)?.policy.clone();
+            let (old_policy, new_policy) = (policy(before), policy(after));
+            if old_policy != new_policy {
                 impact.roles.push(RoleImpact {
                     role: format!("{name}/{id}"),
-                    old_policy: was.policy.clone(),
-                    new_policy: role.policy.clone(),
+                    old_policy,
+                    new_policy,
                 });
             }
         }
+        let (Some(before), Some(after)) = (before, after) else {
+            continue;
+        };
         routing(
             name,
             &before.operations,
