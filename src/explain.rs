@@ -181,10 +181,14 @@ impl Explainer<'_> {
                     &merged,
                     format!("group {}", self.qualified(entity)),
                 );
+                let mut seen = std::collections::HashSet::new();
                 for text in &group.roles {
                     let Some(role) = self.resolve(entity.domain, text, Section::Role) else {
                         continue;
                     };
+                    if !seen.insert(role) {
+                        continue; // a set at runtime: a role listed twice merges once
+                    }
                     let grant = self.grant(role, self.place(domain.file, text.span), &closure_of);
                     grants.push(grant);
                     let role_values =

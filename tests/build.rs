@@ -513,3 +513,70 @@ fn a_build_never_replaces_its_sources_or_a_foreign_directory() {
     assert!(!abandoned.exists() || !std::path::Path::new("/proc/self").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What the runtime would see, where the source's spelling could mislead: a group listing a
+/// role twice, null annotation values in a version whose values are strings, and the
+/// Kubernetes metadata the operator reads.
+#[test]
+fn the_bundle_and_deployable_file_keep_the_runtimes_meaning() {
+    let dir = temp_dir("runtime-meaning");
+    std::fs::write(
+        dir.join("d.yaml"),
+        r#"apiVersion: iamlite.manetu.io/v1alpha4
+kind: PolicyDomain
+metadata:
+  name: meaning
+  namespace: policy-system
+  labels:
+    app.kubernetes.io/part-of: authz
+spec:
+  policies:
+    - mrn: mrn:iam:policy:p
+      rego: |
+        package authz
+        default allow = true
+  roles:
+    - mrn: mrn:iam:role:r
+      policy: mrn:iam:policy:p
+      annotations:
+        - name: tags
+          value: '["a"]'
+          merge: append
+        - name: empty
+          value:
+        - name: tilde
+          value: ~
+  groups:
+    - mrn: mrn:iam:group:g
+      roles:
+        - mrn:iam:role:r
+        - mrn:iam:role:r
+      annotations:
+        - name: tags
+          value: '["g"]'
+"#,
+    )
+    .unwrap();
+    let built = pdc(&dir, &["build", "d.yaml", "-o", "out"]);
+    assert!(built.status.success(), "{built:?}");
+    let bundle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/bundle.json")).unwrap())
+            .unwrap();
+    let group = &bundle["domains"]["meaning"]["groups"]["mrn:iam:group:g"];
+    assert_eq!(
+        group["inherited_annotations"]["tags"]["value"],
+        serde_json::json!(["g", "a"]),
+        "a role listed twice merges once"
+    );
+    let role = &bundle["domains"]["meaning"]["roles"]["mrn:iam:role:r"];
+    assert_eq!(role["annotations"]["empty"]["value"], "");
+    assert_eq!(role["annotations"]["tilde"]["value"], "");
+    let deployable = std::fs::read_to_string(dir.join("out/domains/meaning.yaml")).unwrap();
+    assert!(deployable.contains(
+        "  name: \"meaning\"\n  labels: {\"app.kubernetes.io/part-of\": \"authz\"}\n  namespace: \"policy-system\"\nspec:\n"
+    ), "{deployable}");
+    assert!(deployable.contains("- name: \"tilde\"\n          value: \"\"\n"));
+    let recheck = pdc(&dir, &["check", "out/domains"]);
+    assert!(recheck.status.success(), "{recheck:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

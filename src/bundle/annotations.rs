@@ -34,7 +34,7 @@ pub fn decode(annotations: &[Annotation], version: ApiVersion) -> Annotations {
         let value = match &annotation.value {
             None => Value::String(String::new()),
             Some(node) if version.native_annotation_values() => native(node),
-            Some(node) => json_text(node.as_str().unwrap_or("")),
+            Some(node) => json_text(node.as_string_field().unwrap_or("")),
         };
         let merge = if version.has_resources_and_merge() {
             annotation.merge.as_ref().map(|m| m.value.clone())
@@ -121,9 +121,11 @@ pub fn merge(lower: &Annotations, higher: &Annotations) -> Annotations {
                     .as_deref()
                     .or(low.merge.as_deref())
                     .unwrap_or("deep");
+                // the merged entry keeps the higher entry's strategy, set or not, as at
+                // runtime: a lower entry's strategy decides one merge and no later one
                 AnnotationValue {
                     value: canonical(merge_values(&low.value, &high.value, strategy)),
-                    merge: high.merge.clone().or_else(|| low.merge.clone()),
+                    merge: high.merge.clone(),
                 }
             }
         };
@@ -257,6 +259,21 @@ mod tests {
         assert_eq!(merge(&lower, &higher)["a"].value, json!([2]));
         let plain = merge(&one(json!([1]), None), &one(json!([2]), None));
         assert_eq!(plain["a"].value, json!([2, 1]));
+    }
+
+    /// A group over two roles, the first with `prepend`: the runtime merges the roles in
+    /// either order and gets the first role's value both ways, because the strategy of a
+    /// lower entry does not stay on the merged one.
+    #[test]
+    fn a_lower_strategy_decides_one_merge_only() {
+        let group = one(json!("g"), None);
+        let r1 = one(json!("r1"), Some("prepend"));
+        let r2 = one(json!("r2"), None);
+        let one_way = merge(&r2, &merge(&r1, &group));
+        let other_way = merge(&r1, &merge(&r2, &group));
+        assert_eq!(one_way["a"].value, json!("r1"));
+        assert_eq!(other_way["a"].value, json!("r1"));
+        assert_eq!(one_way["a"].merge, None);
     }
 
     #[test]

@@ -321,10 +321,13 @@ impl Compiler<'_> {
             .groups
             .iter()
             .map(|group| {
+                // a group's roles are a set at runtime: a role listed twice merges once
+                let mut seen = std::collections::HashSet::new();
                 let resolved: Vec<EntityId> = group
                     .roles
                     .iter()
                     .filter_map(|t| self.resolve(d, t, Section::Role))
+                    .filter(|&role| seen.insert(role))
                     .collect();
                 let effective_roles: BTreeSet<String> =
                     resolved.iter().map(|&r| self.qualified(r)).collect();

@@ -23,6 +23,11 @@ pub fn render(domain: &Domain, sources: &SourceMap, source_file: &str) -> String
     let _ = writeln!(y, "apiVersion: {}", domain.api_version.as_str());
     y.push_str("kind: PolicyDomain\nmetadata:\n");
     let _ = writeln!(y, "  name: {}", quote(&domain.name.value));
+    let mut kubernetes: Vec<&(String, Node)> = domain.kubernetes_metadata.iter().collect();
+    kubernetes.sort_by(|a, b| a.0.cmp(&b.0));
+    for (key, value) in kubernetes {
+        let _ = writeln!(y, "  {key}: {}", flow(value));
+    }
     y.push_str("spec:\n");
     if let Some(merge) = &domain.annotation_defaults
         && domain.api_version.has_resources_and_merge()
@@ -162,7 +167,7 @@ fn annotations(y: &mut String, list: &[Annotation], domain: &Domain) {
         let value = match &annotation.value {
             None => quote(""),
             Some(node) if domain.api_version.native_annotation_values() => flow(node),
-            Some(node) => quote(node.as_str().unwrap_or("")),
+            Some(node) => quote(node.as_string_field().unwrap_or("")),
         };
         let _ = writeln!(y, "          value: {value}");
         if let Some(merge) = &annotation.merge

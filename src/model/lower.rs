@@ -317,6 +317,17 @@ impl Lowerer<'_> {
             mappers: Vec::new(),
             resources: Vec::new(),
             annotation_defaults: None,
+            kubernetes_metadata: root
+                .get("metadata")
+                .and_then(Node::as_mapping)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|entry| {
+                    let key = entry.key.as_str()?;
+                    (METADATA_KEYS.contains(&key) && key != "name")
+                        .then(|| (key.to_string(), entry.value.clone()))
+                })
+                .collect(),
         };
         let Some(spec) = root.get("spec") else {
             return domain;

@@ -304,6 +304,9 @@ pub struct Domain {
     pub resources: Vec<Resource>,
     /// `annotation-defaults.merge` (v1alpha4 and later; the runtime never reads it).
     pub annotation_defaults: Option<Text>,
+    /// `metadata.namespace`, `labels` and `annotations` as written, in source order: no
+    /// PolicyDomain content, but the Kubernetes operator that deploys the file reads them.
+    pub kubernetes_metadata: Vec<(String, Node)>,
 }
 
 /// A reference field: which entity holds it, which field, and what it must name.

@@ -189,6 +189,13 @@ impl Node {
         self.as_scalar().map(|s| s.text.as_str())
     }
 
+    /// What a Go string field decodes this scalar to, as the incumbent does: a null
+    /// (`~`, `null`, nothing) is the empty string, anything else its text.
+    pub fn as_string_field(&self) -> Option<&str> {
+        self.as_scalar()
+            .map(|s| if s.is_null() { "" } else { s.text.as_str() })
+    }
+
     pub fn as_sequence(&self) -> Option<&[Node]> {
         match &self.kind {
             NodeKind::Sequence(items) => Some(items),
