@@ -1,7 +1,9 @@
 //! Builds [`Node`] trees from `granit-parser` events with an explicit stack.
 //!
 //! Limits: the parser refuses collections nested deeper than [`MAX_NESTING`]; aliases may add
-//! at most [`alias_budget`] nodes to a document and may not push it past [`MAX_DEPTH`] levels.
+//! at most [`alias_budget`] nodes to a document (a long string counting as one node per
+//! [`BYTES_PER_NODE`] bytes, since each alias copies it) and may not push it past
+//! [`MAX_DEPTH`] levels.
 //! Those bounds keep alias bombs and deep nesting to a clean `PD103` instead of a crash, while
 //! a legitimate 50 MB tree passes.
 
@@ -17,6 +19,9 @@ use crate::sources::{FileId, Location, Span};
 pub const MAX_NESTING: usize = 200;
 /// Deepest a document may become once aliases are expanded.
 pub const MAX_DEPTH: usize = 256;
+
+/// A scalar weighs one node per this many bytes of text when aliases copy it.
+pub const BYTES_PER_NODE: usize = 16;
 
 /// Nodes that aliases may add to one document: generous for files that reuse anchors
 /// heavily, far below what an alias bomb asks for.
@@ -221,12 +226,13 @@ impl Builder {
                         None => t.original().into_boxed_str(),
                     }),
                 };
+                let weight = 1 + scalar.text.len() / BYTES_PER_NODE;
                 let node = Node {
                     kind: NodeKind::Scalar(scalar),
                     span,
                     anchor: None,
                 };
-                self.finish(node, anchor, 1, 0)?;
+                self.finish(node, anchor, weight, 0)?;
             }
             Event::SequenceStart(_, anchor, _) => self.stack.push(Frame::Sequence {
                 start: span,
@@ -299,7 +305,10 @@ impl Builder {
                     return Err(Diagnostic::new(
                         Code::YamlLimit,
                         self.location(span),
-                        format!("aliases expand this document beyond its limit of {} nodes", self.budget),
+                        format!(
+                            "aliases expand this document beyond its limit of {} nodes (a string counts one per {BYTES_PER_NODE} bytes)",
+                            self.budget
+                        ),
                     )
                     .with_label("expansion limit reached at this alias")
                     .with_help("this looks like an alias bomb (\"billion laughs\"); a PolicyDomain never needs this much repetition"));
@@ -605,6 +614,25 @@ mod tests {
         let parsed = parse(&text);
         assert!(parsed.diagnostics.iter().any(|d| d.code == Code::YamlLimit));
         assert!(started.elapsed().as_secs() < 5);
+    }
+
+    /// Few aliases, each copying a long string: a bomb by bytes rather than by nodes.
+    #[test]
+    fn aliases_of_long_strings_are_weighed_by_their_length() {
+        let mut text = format!("s: &s {}\nlist:\n", "x".repeat(100_000));
+        text.push_str(&"  - *s\n".repeat(20_000));
+        let started = std::time::Instant::now();
+        let parsed = parse(&text);
+        assert!(
+            parsed.diagnostics.iter().any(|d| d.code == Code::YamlLimit),
+            "{:?}",
+            parsed.diagnostics
+        );
+        assert!(started.elapsed().as_secs() < 5);
+        // the same string a few times is ordinary reuse
+        let mut text = format!("s: &s {}\nlist:\n", "x".repeat(100_000));
+        text.push_str(&"  - *s\n".repeat(20));
+        assert!(parse(&text).diagnostics.is_empty());
     }
 
     #[test]
