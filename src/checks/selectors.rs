@@ -132,11 +132,7 @@ fn check_domain(cx: &Context<'_>, d: usize, domain: &Domain) -> (Vec<Diagnostic>
 
 /// Whether a selector matches everything, or why it is invalid. Most selectors are literal
 /// text with `.*`-style wildcards; those are valid by construction and skip the parser.
-#[expect(
-    clippy::result_large_err,
-    reason = "the error is used at once, never stored"
-)]
-fn classify(selector: &str) -> Result<bool, regex_syntax::Error> {
+fn classify(selector: &str) -> Result<bool, SelectorError> {
     let body = selector.strip_prefix('^').unwrap_or(selector);
     let body = body.strip_suffix('$').unwrap_or(body);
     let mut previous_is_atom = false;
@@ -171,15 +167,173 @@ pub fn anchored(selector: &str) -> String {
     pattern
 }
 
-/// Parses a selector as the runtime would, returning its syntax tree.
-#[expect(
-    clippy::result_large_err,
-    reason = "the error is used at once, never stored"
-)]
-pub fn compile(selector: &str) -> Result<Hir, regex_syntax::Error> {
+/// Why a selector does not compile: what is wrong and, when known, the byte offset in the
+/// selector as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelectorError {
+    pub offset: Option<usize>,
+    pub message: String,
+}
+
+/// Parses a selector as the runtime (Go's `regexp`) would, returning its syntax tree.
+pub fn compile(selector: &str) -> Result<Hir, SelectorError> {
+    if let Some(error) = rejected_by_go_only(selector) {
+        return Err(error);
+    }
     regex_syntax::ParserBuilder::new()
         .build()
         .parse(&go_to_rust(&anchored(selector)))
+        .map_err(|error| {
+            let (offset, message) = match &error {
+                regex_syntax::Error::Parse(e) => (e.span().start.offset, e.kind().to_string()),
+                regex_syntax::Error::Translate(e) => (e.span().start.offset, e.kind().to_string()),
+                _ => (0, error.to_string()),
+            };
+            // offsets are into the translated pattern: they hold for the selector only when
+            // translation changed nothing but the added `^`
+            let prefix = usize::from(!selector.starts_with('^'));
+            let offset = offset
+                .checked_sub(prefix)
+                .filter(|&at| at < selector.len() && go_to_rust(selector) == selector);
+            SelectorError { offset, message }
+        })
+}
+
+/// Most repetitions allowed by Go's `regexp` (`a{1001}` is an error there).
+const GO_MAX_REPEAT: u32 = 1000;
+
+/// What Go's parser rejects and Rust's accepts: stacked repetition operators (`a**`, `a+?+`,
+/// `a{2}{3}`; only one `?` may follow an operator, making it lazy) and repeat counts above
+/// [`GO_MAX_REPEAT`].
+fn rejected_by_go_only(selector: &str) -> Option<SelectorError> {
+    let bytes = selector.as_bytes();
+    let mut i = 0;
+    // the previous token was a repetition operator (and whether it was already made lazy)
+    let mut after_repeat: Option<bool> = None;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'\\' => {
+                i = skip_escape(bytes, i);
+                after_repeat = None;
+                continue;
+            }
+            b'[' => {
+                i = skip_class(bytes, i);
+                after_repeat = None;
+                continue;
+            }
+            b'*' | b'+' | b'?' | b'{' => {
+                let end = if c == b'{' {
+                    match repetition_end(bytes, i) {
+                        Some(end) => end,
+                        None => {
+                            // a literal brace
+                            after_repeat = None;
+                            i += 1;
+                            continue;
+                        }
+                    }
+                } else {
+                    i + 1
+                };
+                if c == b'{' {
+                    let counts = &selector[i + 1..end - 1];
+                    let too_many = counts
+                        .split(',')
+                        .filter(|n| !n.is_empty())
+                        .any(|n| n.parse::<u32>().map_or(true, |n| n > GO_MAX_REPEAT));
+                    if too_many {
+                        return Some(SelectorError {
+                            offset: Some(i),
+                            message: format!(
+                                "invalid repeat count `{}`: Go allows at most {GO_MAX_REPEAT}",
+                                &selector[i..end]
+                            ),
+                        });
+                    }
+                }
+                match after_repeat {
+                    Some(false) if c == b'?' => after_repeat = Some(true),
+                    Some(_) => {
+                        return Some(SelectorError {
+                            offset: Some(i),
+                            message: format!(
+                                "invalid nested repetition operator `{}`: Go does not stack repetitions; group the inner one, as in `(a*)*`",
+                                &selector[i..end]
+                            ),
+                        });
+                    }
+                    None => after_repeat = Some(false),
+                }
+                i = end;
+                continue;
+            }
+            _ => after_repeat = None,
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The index after the escape starting at `i`: `\x`, `\p{...}`, `\x{...}` or `\Q...\E`.
+fn skip_escape(bytes: &[u8], i: usize) -> usize {
+    let Some(&kind) = bytes.get(i + 1) else {
+        return bytes.len();
+    };
+    let rest = i + 2;
+    match kind {
+        b'p' | b'P' | b'x' if bytes.get(rest) == Some(&b'{') => bytes[rest..]
+            .iter()
+            .position(|&b| b == b'}')
+            .map_or(bytes.len(), |close| rest + close + 1),
+        b'Q' => bytes[rest..]
+            .windows(2)
+            .position(|w| w == b"\\E")
+            .map_or(bytes.len(), |at| rest + at + 2),
+        _ => {
+            // one character, however many bytes it takes
+            let width = std::str::from_utf8(&bytes[i + 1..])
+                .ok()
+                .and_then(|s| s.chars().next())
+                .map_or(1, char::len_utf8);
+            i + 1 + width
+        }
+    }
+}
+
+/// The index after the character class starting at `i` (`[]a]`, `[^]a]`, `[[:alpha:]x]`).
+fn skip_class(bytes: &[u8], i: usize) -> usize {
+    let mut j = i + 1;
+    if bytes.get(j) == Some(&b'^') {
+        j += 1;
+    }
+    if bytes.get(j) == Some(&b']') {
+        j += 1;
+    }
+    while j < bytes.len() {
+        match bytes[j] {
+            b'\\' => j = skip_escape(bytes, j),
+            b'[' if bytes.get(j + 1) == Some(&b':') => {
+                j = bytes[j + 2..]
+                    .windows(2)
+                    .position(|w| w == b":]")
+                    .map_or(j + 1, |at| j + 2 + at + 2);
+            }
+            b']' => return j + 1,
+            _ => j += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// The index after `{n}`, `{n,}` or `{n,m}` starting at `i`, if that is what starts there.
+fn repetition_end(bytes: &[u8], i: usize) -> Option<usize> {
+    let close = bytes[i..].iter().position(|&b| b == b'}')?;
+    let chars: Vec<char> = String::from_utf8_lossy(&bytes[i..=i + close])
+        .chars()
+        .collect();
+    starts_repetition(&chars).then_some(i + close + 1)
 }
 
 fn invalid(
@@ -187,25 +341,22 @@ fn invalid(
     d: usize,
     source: &str,
     selector: &Text,
-    error: &regex_syntax::Error,
+    error: &SelectorError,
 ) -> Diagnostic {
-    let (offset, message) = match error {
-        regex_syntax::Error::Parse(e) => (e.span().start.offset, e.kind().to_string()),
-        regex_syntax::Error::Translate(e) => (e.span().start.offset, e.kind().to_string()),
-        _ => (0, error.to_string()),
-    };
-    let prefix = usize::from(!selector.value.starts_with('^'));
-    let translated_same = go_to_rust(&selector.value) == selector.value;
-    let span = match (value_start(source, selector), offset.checked_sub(prefix)) {
-        (Some(start), Some(at)) if translated_same && at < selector.value.len() => {
-            Span::new(start + at, start + at + 1)
+    let span = match (value_start(source, selector), error.offset) {
+        (Some(start), Some(at)) => {
+            let width = selector.value[at..]
+                .chars()
+                .next()
+                .map_or(1, char::len_utf8);
+            Span::new(start + at, start + at + width)
         }
         _ => selector.span,
     };
     Diagnostic::new(
         Code::InvalidSelector,
         cx.at(d, span),
-        format!("invalid selector `{}`: {message}", selector.value),
+        format!("invalid selector `{}`: {}", selector.value, error.message),
     )
         .with_label("here")
     .with_help("selectors are RE2 regular expressions, matched against the whole operation or resource name")
@@ -507,6 +658,16 @@ fn go_to_rust(pattern: &str) -> String {
     while i < chars.len() {
         let c = chars[i];
         if c == '\\' && i + 1 < chars.len() {
+            // `\p{Greek}` and `\x{FF}`: the braces belong to the escape
+            if matches!(chars[i + 1], 'p' | 'P' | 'x') && chars.get(i + 2) == Some(&'{') {
+                let close = chars[i..]
+                    .iter()
+                    .position(|&c| c == '}')
+                    .map_or(chars.len(), |at| i + at + 1);
+                out.extend(&chars[i..close]);
+                i = close;
+                continue;
+            }
             if chars[i + 1] == 'Q' && !in_class {
                 i += 2;
                 while i < chars.len() && !(chars[i] == '\\' && chars.get(i + 1) == Some(&'E')) {
@@ -641,7 +802,43 @@ mod tests {
     }
 
     #[test]
+    fn go_rejects_stacked_repetitions_and_large_counts() {
+        for (selector, at) in [
+            ("a**", 2),
+            ("a++", 2),
+            ("a?*", 2),
+            ("a*?*", 3),
+            ("c{2}{3}", 4),
+            ("a*{2}", 2),
+            ("b{1001}", 1),
+            ("b{1,1001}", 1),
+        ] {
+            let error = compile(selector).expect_err(selector);
+            assert_eq!(error.offset, Some(at), "{selector}: {}", error.message);
+        }
+        for selector in [
+            "a*?",
+            "a+?b*",
+            "a{2}?",
+            "b{1000}",
+            "(a*)*",
+            r"\**",
+            "[*]*",
+            r"\Q**\E",
+            "x{y}*",
+            "[[:alpha:]*]+",
+        ] {
+            assert!(compile(selector).is_ok(), "{selector}");
+        }
+    }
+
+    #[test]
     fn go_spellings_are_accepted() {
+        assert!(compile(r"\p{Lu}.*").is_ok());
+        assert!(compile(r"\p{Greek}+").is_ok());
+        assert!(compile(r"\P{Latin}").is_ok());
+        assert!(compile(r"\x{FF}\x{FFFF}").is_ok());
+        assert!(compile(r"[\p{Greek}\x{41}]").is_ok());
         assert!(compile(r"\Qa.b\E").is_ok());
         assert!(compile("foo{bar}").is_ok());
         assert!(compile("a{2}").is_ok());
