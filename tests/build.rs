@@ -580,3 +580,37 @@ spec:
     assert!(recheck.status.success(), "{recheck:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--verify` fails on anything a build would change, extra files included, and writes nothing.
+#[test]
+fn verify_reports_every_difference_a_build_would_make() {
+    let dir = sample_copy("verify", false);
+    assert!(pdc(&dir, &["build"]).status.success());
+    let verify = || pdc(&dir, &["build", "--verify"]);
+    let fresh = verify();
+    assert_eq!(fresh.status.code(), Some(0), "{fresh:?}");
+    assert!(String::from_utf8_lossy(&fresh.stdout).contains("dist/ is up to date"));
+    std::fs::write(dir.join("dist/extra.txt"), "x").unwrap();
+    std::fs::create_dir_all(dir.join("dist/sub/deeper")).unwrap();
+    std::fs::create_dir_all(dir.join("dist/empty")).unwrap();
+    std::fs::write(dir.join("dist/sub/deeper/x.yaml"), "x").unwrap();
+    std::fs::write(dir.join("dist/domains/payments.yaml"), "changed").unwrap();
+    let stale = verify();
+    assert_eq!(stale.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&stale.stdout);
+    for part in [
+        "`domains/payments.yaml` differs",
+        "`empty/` should not be there",
+        "`extra.txt` should not be there",
+        "`sub/deeper/x.yaml` should not be there",
+    ] {
+        assert!(said.contains(part), "{part}: {said}");
+    }
+    assert!(
+        dir.join("dist/extra.txt").exists(),
+        "--verify wrote something"
+    );
+    assert!(pdc(&dir, &["build"]).status.success());
+    assert_eq!(verify().status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -202,17 +202,40 @@ pub fn stale_files(output: &Output, dir: &Path) -> Vec<String> {
             Err(_) => stale.push(format!("`{name}` is missing")),
         }
     }
-    if let Ok(entries) = std::fs::read_dir(dir.join("domains")) {
-        let mut extra: Vec<String> = entries
-            .filter_map(Result::ok)
-            .map(|e| format!("domains/{}", e.file_name().to_string_lossy()))
-            .filter(|name| !output.files.contains_key(name))
-            .map(|name| format!("`{name}` should not be there"))
-            .collect();
-        extra.sort();
-        stale.extend(extra);
-    }
+    let mut extra: Vec<String> = entries_below(dir)
+        .into_iter()
+        .filter(|name| !output.files.contains_key(name))
+        .map(|name| format!("`{name}` should not be there"))
+        .collect();
+    extra.sort();
+    stale.extend(extra);
     stale
+}
+
+/// Every file under `dir` and every empty directory (with a final `/`), `/`-separated and
+/// relative to `dir`: what a build would delete unless it writes it again. Symbolic links
+/// are entries, not followed.
+fn entries_below(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![(dir.to_path_buf(), String::new())];
+    while let Some((path, prefix)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&path) else {
+            continue;
+        };
+        let mut empty = true;
+        for entry in entries.filter_map(Result::ok) {
+            empty = false;
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => pending.push((entry.path(), format!("{name}/"))),
+                _ => found.push(name),
+            }
+        }
+        if empty && !prefix.is_empty() {
+            found.push(prefix);
+        }
+    }
+    found
 }
 
 /// Why the output could not be written.
