@@ -178,9 +178,16 @@ fn annotations(y: &mut String, list: &[Annotation], domain: &Domain) {
     }
 }
 
-/// A double-quoted YAML string (JSON escaping is valid YAML).
+/// A double-quoted YAML string (JSON escaping is valid YAML), with the characters YAML 1.1
+/// parsers read as line breaks escaped too, since JSON leaves them as they are.
 pub fn quote(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
+    let json = serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string());
+    if !json.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
+        return json;
+    }
+    json.replace('\u{85}', "\\u0085")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
 }
 
 /// A native value in flow style, keeping each scalar's YAML type.
@@ -232,7 +239,9 @@ fn block(y: &mut String, key: &str, text: &str) {
         && text
             .chars()
             .all(|c| c == '\n' || c == '\t' || !c.is_control())
-        && !text.contains('\u{feff}');
+        && !text.contains('\u{feff}')
+        // YAML 1.1 parsers (libyaml, Go's yaml.v3) break lines at these too
+        && !text.contains(['\u{2028}', '\u{2029}']);
     if !representable {
         let _ = writeln!(y, "      {key}: {}", quote(text));
         return;
@@ -287,6 +296,10 @@ mod tests {
     fn awkward_rego_falls_back_to_a_quoted_string() {
         assert_eq!(rendered("  indented\n"), "      rego: \"  indented\\n\"\n");
         assert_eq!(rendered("a\r\nb"), "      rego: \"a\\r\\nb\"\n");
+        assert_eq!(
+            rendered("# a\u{2028}b\n"),
+            "      rego: \"# a\\u2028b\\n\"\n"
+        );
     }
 
     #[test]
