@@ -217,6 +217,36 @@ impl<'a> Index<'a> {
                 })
                 .collect();
         }
+        if found.is_empty() {
+            found = self.named(text);
+        }
+        found
+    }
+
+    /// Entities whose `name` (not their id) is `text` or `domain/name`: the label people
+    /// use in conversation.
+    fn named(&self, text: &str) -> Vec<EntityId> {
+        let (domain, name) = match text.split_once('/') {
+            Some((domain, name)) if self.by_name.contains_key(domain) => (Some(domain), name),
+            _ => (None, text),
+        };
+        let mut found = Vec::new();
+        for (d, each) in self.domains.iter().enumerate() {
+            if domain.is_some_and(|wanted| wanted != each.name.value) {
+                continue;
+            }
+            for section in Section::ALL {
+                for meta in each.metas(section) {
+                    if meta.name.as_ref().is_some_and(|n| n.value == name) && meta.id.is_some() {
+                        found.push(EntityId {
+                            domain: d as u32,
+                            section,
+                            index: meta.index as u32,
+                        });
+                    }
+                }
+            }
+        }
         found
     }
 
@@ -300,5 +330,30 @@ mod tests {
             Resolution::Malformed
         );
         assert_eq!(index.sections_defining(1, "p"), vec![Section::Policy]);
+    }
+
+    #[test]
+    fn lookup_takes_ids_then_names() {
+        let a = domain(
+            "apiVersion: iamlite.manetu.io/v1beta1\nkind: PolicyDomain\nmetadata: {name: a}\nspec:\n  roles:\n    - {mrn: 'mrn:r', name: reader}\n    - {mrn: reader, name: other}\n",
+        );
+        let b = domain(
+            "apiVersion: iamlite.manetu.io/v1beta1\nkind: PolicyDomain\nmetadata: {name: b}\nspec:\n  roles:\n    - {mrn: 'mrn:w', name: writer}\n",
+        );
+        let domains = [a, b];
+        let index = Index::build(&domains, &[]);
+        let ids = |text: &str| -> Vec<String> {
+            index
+                .lookup(text)
+                .into_iter()
+                .map(|e| index.qualified(e))
+                .collect()
+        };
+        // an id wins over a name
+        assert_eq!(ids("reader"), ["a/reader"]);
+        assert_eq!(ids("writer"), ["b/mrn:w"]);
+        assert_eq!(ids("b/writer"), ["b/mrn:w"]);
+        assert!(ids("a/writer").is_empty());
+        assert!(ids("nobody").is_empty());
     }
 }

@@ -9,7 +9,9 @@ use pdc::index::Index;
 use pdc::render::{explain::explain_text, graph as render_graph};
 use pdc::workspace::{self, Workspace};
 
-fn load(paths: &[PathBuf]) -> Result<Workspace, Outcome> {
+/// The workspace, and whether reading it met errors (shown on stderr): the output is then
+/// incomplete, and the command exits 1 after writing it.
+fn load(paths: &[PathBuf]) -> Result<(Workspace, Outcome), Outcome> {
     let cwd = std::env::current_dir()
         .map_err(|e| fail(&format!("cannot read the current directory: {e}")))?;
     let workspace =
@@ -20,8 +22,9 @@ fn load(paths: &[PathBuf]) -> Result<Workspace, Outcome> {
             std::io::stderr(),
             "pdc: warning: the output leaves out what the {errors} error(s) above cut short"
         );
+        return Ok((workspace, Outcome::Findings));
     }
-    Ok(workspace)
+    Ok((workspace, Outcome::Clean))
 }
 
 fn not_found(id: &str, nearest: &[String]) -> Outcome {
@@ -45,8 +48,8 @@ fn not_found(id: &str, nearest: &[String]) -> Outcome {
 }
 
 pub fn graph(args: &GraphArgs) -> Outcome {
-    let workspace = match load(&args.paths) {
-        Ok(w) => w,
+    let (workspace, read) = match load(&args.paths) {
+        Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
     let index = Index::build(&workspace.domains, &workspace.broken_domains);
@@ -75,12 +78,12 @@ pub fn graph(args: &GraphArgs) -> Outcome {
         GraphFormat::Mermaid => render_graph::mermaid(&nodes, &edges),
         GraphFormat::Json => render_graph::json(&nodes, &edges),
     });
-    Outcome::Clean
+    read
 }
 
 pub fn explain(args: &ExplainArgs) -> Outcome {
-    let workspace = match load(&args.paths) {
-        Ok(w) => w,
+    let (workspace, read) = match load(&args.paths) {
+        Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
     let index = Index::build(&workspace.domains, &workspace.broken_domains);
@@ -96,7 +99,7 @@ pub fn explain(args: &ExplainArgs) -> Outcome {
                     text
                 }
             });
-            Outcome::Clean
+            read
         }
     }
 }
