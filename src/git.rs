@@ -121,9 +121,13 @@ pub fn toplevel(dir: &Path) -> Result<PathBuf, GitError> {
 }
 
 /// Reads the files under `paths` (relative to `cwd`) as they are in revision `rev`, without
-/// touching the work tree: one `git ls-tree` and one `git cat-file --batch`.
+/// touching the work tree: one `git ls-tree` and one `git cat-file --batch`. The repository
+/// is the one holding the first path (which may be gone from the work tree), so pdc can run
+/// from outside it.
 pub fn snapshot(cwd: &Path, rev: &str, paths: &[PathBuf]) -> Result<Snapshot, GitError> {
-    let root = toplevel(cwd)?;
+    let first = paths.first().map_or_else(|| cwd.to_path_buf(), |p| cwd.join(p));
+    let existing = first.ancestors().find(|dir| dir.is_dir()).unwrap_or(cwd);
+    let root = toplevel(existing)?;
     let commit = git(
         &root,
         &["rev-parse", "--verify", "-q", &format!("{rev}^{{commit}}")],

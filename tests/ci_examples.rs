@@ -145,10 +145,17 @@ fn ci_reports_name_files_from_the_repository_root() {
     let subdir = repo.join("policy-domains/payments");
     let absolute = repo.join("policy-domains").canonicalize().unwrap();
     let absolute = absolute.display().to_string();
-    for given in ["..", "../../policy-domains/", absolute.as_str()] {
+    // from inside the repository, and from outside any repository
+    let outside = std::env::temp_dir();
+    for (cwd, given) in [
+        (&subdir, ".."),
+        (&subdir, "../../policy-domains/"),
+        (&subdir, absolute.as_str()),
+        (&outside, absolute.as_str()),
+    ] {
         let run = |format: &str| {
             let output = Command::new(env!("CARGO_BIN_EXE_pdc"))
-                .current_dir(&subdir)
+                .current_dir(cwd)
                 .args(["check", "--base", "main", given, "--format", format])
                 .output()
                 .unwrap();

@@ -124,21 +124,30 @@ pub fn render_report(
         }
         ReportFormat::Json => render::json(sources, diagnostics, summary, build),
         ReportFormat::Sarif => {
-            render::sarif::sarif(sources, diagnostics, summary, &repository_paths())
+            render::sarif::sarif(sources, diagnostics, summary, &repository_paths(args))
         }
         ReportFormat::Github => {
-            render::github::github(sources, diagnostics, summary, &repository_paths())
+            render::github::github(sources, diagnostics, summary, &repository_paths(args))
         }
         ReportFormat::Junit => render::junit::junit(sources, diagnostics, summary),
     }
 }
 
-/// Paths from the root of the repository pdc runs in: SARIF and GitHub name files that way,
-/// while diagnostics name them as they were given.
-fn repository_paths() -> RepositoryPaths {
+/// Paths from the root of the repository holding the checked files (else of the directory
+/// pdc runs in): SARIF and GitHub name files that way, while diagnostics name them as they
+/// were given.
+fn repository_paths(args: &CheckArgs) -> RepositoryPaths {
     let cwd = std::env::current_dir().unwrap_or_default();
+    let first = paths_or_default(&args.paths)
+        .first()
+        .map_or_else(|| cwd.clone(), |p| cwd.join(p));
+    let dir = first
+        .ancestors()
+        .find(|dir| dir.is_dir())
+        .unwrap_or(&cwd)
+        .to_path_buf();
     let root =
-        pdc::git::toplevel(&cwd).unwrap_or_else(|_| pdc::sources::repository_root(&cwd, &cwd));
+        pdc::git::toplevel(&dir).unwrap_or_else(|_| pdc::sources::repository_root(&dir, &cwd));
     RepositoryPaths::new(&root, &cwd)
 }
 
