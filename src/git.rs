@@ -125,7 +125,9 @@ pub fn toplevel(dir: &Path) -> Result<PathBuf, GitError> {
 /// is the one holding the first path (which may be gone from the work tree), so pdc can run
 /// from outside it.
 pub fn snapshot(cwd: &Path, rev: &str, paths: &[PathBuf]) -> Result<Snapshot, GitError> {
-    let first = paths.first().map_or_else(|| cwd.to_path_buf(), |p| cwd.join(p));
+    let first = paths
+        .first()
+        .map_or_else(|| cwd.to_path_buf(), |p| cwd.join(p));
     let existing = first.ancestors().find(|dir| dir.is_dir()).unwrap_or(cwd);
     let root = toplevel(existing)?;
     let commit = git(

@@ -46,7 +46,7 @@ pub fn parse_stream(text: &str, file: FileId) -> ParsedStream {
     };
     let mut parser = Parser::new_from_str_with_options(text, options);
     let mut out = ParsedStream::default();
-    let mut builder = Builder::new(file, alias_budget(text.len()));
+    let mut builder = Builder::new(file, text, alias_budget(text.len()));
     while let Some(next) = parser.next_event() {
         let failure = match next {
             Ok((event, span)) => match builder.event(event, span_of(&span)) {
@@ -169,8 +169,10 @@ struct Built {
     height: usize,
 }
 
-struct Builder {
+struct Builder<'a> {
     file: FileId,
+    /// The stream's text, to tell flow collections (`[...]`, `{...}`) from block ones.
+    text: &'a str,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Built>,
     root: Option<Node>,
@@ -179,10 +181,11 @@ struct Builder {
     diagnostics: Vec<Diagnostic>,
 }
 
-impl Builder {
-    fn new(file: FileId, budget: usize) -> Self {
+impl<'a> Builder<'a> {
+    fn new(file: FileId, text: &'a str, budget: usize) -> Self {
         Builder {
             file,
+            text,
             stack: Vec::new(),
             anchors: HashMap::new(),
             root: None,
@@ -258,7 +261,7 @@ impl Builder {
                     height,
                 }) = self.stack.pop()
                 {
-                    let end = items.last().map_or(span.end, |n| n.span.end.max(start.end));
+                    let end = self.collection_end(start, span, items.last().map(|n| n.span.end));
                     let node = Node {
                         kind: NodeKind::Sequence(items),
                         span: Span::new(start.start as usize, end.max(start.start) as usize),
@@ -277,9 +280,8 @@ impl Builder {
                     ..
                 }) = self.stack.pop()
                 {
-                    let end = entries
-                        .last()
-                        .map_or(span.end, |e| e.value.span.end.max(e.key.span.end));
+                    let last = entries.last().map(|e| e.value.span.end.max(e.key.span.end));
+                    let end = self.collection_end(start, span, last);
                     let span = Span::new(start.start as usize, end.max(start.start) as usize);
                     let entries = self.resolve_mapping(entries)?;
                     let node = Node {
@@ -330,6 +332,25 @@ impl Builder {
             _ => {}
         }
         Ok(None)
+    }
+
+    /// Where a collection ends: after its closing bracket when it is a flow collection, else
+    /// after its last item (a block collection's end event sits at the next token, which may
+    /// be lines further on).
+    fn collection_end(&self, start: Span, end_event: Span, last_item: Option<u32>) -> u32 {
+        let opened_with_bracket = matches!(
+            self.text.as_bytes().get(start.start as usize),
+            Some(b'[' | b'{')
+        );
+        let closed_with_bracket = end_event.end > end_event.start
+            && matches!(
+                self.text.as_bytes().get(end_event.end as usize - 1),
+                Some(b']' | b'}')
+            );
+        if opened_with_bracket && closed_with_bracket {
+            return end_event.end;
+        }
+        last_item.map_or(end_event.end, |end| end.max(start.end))
     }
 
     /// Places a finished node in its parent (or as the document root) and records its anchor.
@@ -614,6 +635,17 @@ mod tests {
         let parsed = parse(&text);
         assert!(parsed.diagnostics.iter().any(|d| d.code == Code::YamlLimit));
         assert!(started.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn flow_collections_span_their_brackets_and_block_ones_their_items() {
+        let text = "a: [ x , y ]\nb: {k: v}\nc:\n  - x\n  - y\nd: 1\n";
+        let parsed = parse(text);
+        let root = parsed.documents[0].root.as_ref().unwrap();
+        let spanned = |key: &str| &text[root.get(key).unwrap().span.range()];
+        assert_eq!(spanned("a"), "[ x , y ]");
+        assert_eq!(spanned("b"), "{k: v}");
+        assert_eq!(spanned("c"), "- x\n  - y");
     }
 
     /// Few aliases, each copying a long string: a bomb by bytes rather than by nodes.
