@@ -283,7 +283,7 @@ impl<'a> Builder<'a> {
                     let last = entries.last().map(|e| e.value.span.end.max(e.key.span.end));
                     let end = self.collection_end(start, span, last);
                     let span = Span::new(start.start as usize, end.max(start.start) as usize);
-                    let entries = self.resolve_mapping(entries)?;
+                    let entries = self.resolve_mapping(entries);
                     let node = Node {
                         kind: NodeKind::Mapping(entries),
                         span,
@@ -405,10 +405,10 @@ impl<'a> Builder<'a> {
     }
 
     /// Applies `<<` merge keys and drops (and reports) duplicate keys.
-    fn resolve_mapping(&mut self, entries: Vec<Entry>) -> Result<Vec<Entry>, Diagnostic> {
+    fn resolve_mapping(&mut self, entries: Vec<Entry>) -> Vec<Entry> {
         let has_merge = entries.iter().any(|e| is_merge_key(&e.key));
         if !has_merge && !has_duplicate_keys(&entries) {
-            return Ok(entries);
+            return entries;
         }
         let mut seen: HashMap<String, Span> = HashMap::new();
         let mut result = Vec::with_capacity(entries.len());
@@ -437,7 +437,7 @@ impl<'a> Builder<'a> {
             result.push(entry);
         }
         if !has_merge {
-            return Ok(result);
+            return result;
         }
         // Explicit keys win over merged ones; among merged mappings the first one wins.
         let mut taken: HashSet<String> = seen.into_keys().collect();
@@ -451,13 +451,15 @@ impl<'a> Builder<'a> {
                     items.iter().collect()
                 }
                 _ => {
-                    return Err(Diagnostic::new(
+                    // the rest of the document is still read, without this merge
+                    self.diagnostics.push(Diagnostic::new(
                         Code::InvalidMergeKey,
                         self.location(merge.value.span),
                         "the value of a `<<` merge key must be a mapping or a list of mappings",
                     )
-                                        .with_label(format!("found {}", merge.value.describe()))
+                    .with_label(format!("found {}", merge.value.describe()))
                     .with_help("merge an anchored mapping (`<<: *defaults`) or a list of them (`<<: [*a, *b]`); keys written in this mapping win over merged ones"));
+                    continue;
                 }
             };
             let mut merged = Vec::new();
@@ -476,7 +478,7 @@ impl<'a> Builder<'a> {
         for (position, merged) in inserts.into_iter().rev() {
             result.splice(position..position, merged);
         }
-        Ok(result)
+        result
     }
 
     /// Ends a document cut short by an error, keeping what was read so far.
