@@ -121,14 +121,38 @@ impl Resolver<'_> {
                     sources::display_path(&suggestion)
                 );
             }
-            out.push(
-                Diagnostic::new(
-                    Code::RegoFileNotFound,
-                    self.at(value),
+            // something is there, but not a file pdc will read (a directory, a FIFO, ...)
+            let other = match tree {
+                Tree::Disk => std::fs::metadata(&found).ok().map(|m| {
+                    if m.is_dir() {
+                        ("a directory", "a directory, not a file")
+                    } else {
+                        (
+                            "not a regular file",
+                            "a FIFO, socket or device: pdc reads only plain files",
+                        )
+                    }
+                }),
+                Tree::Snapshot(_) => None,
+            };
+            if other.is_some_and(|(what, _)| what == "a directory") {
+                let dir = value.value.trim_end_matches('/');
+                help = format!("name a file in it, such as `{dir}/policy.rego`");
+            }
+            let (message, label) = match other {
+                Some((what, label)) => (
+                    format!("rego file `{}` is {what}", value.value),
+                    label.to_string(),
+                ),
+                None => (
                     format!("rego file `{}` not found", value.value),
-                )
-                .with_label("no such file")
-                .with_help(help),
+                    "no such file".to_string(),
+                ),
+            };
+            out.push(
+                Diagnostic::new(Code::RegoFileNotFound, self.at(value), message)
+                    .with_label(label)
+                    .with_help(help),
             );
             return None;
         }
