@@ -614,3 +614,20 @@ fn verify_reports_every_difference_a_build_would_make() {
     assert_eq!(verify().status.code(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A path with no PolicyDomain in it is most likely a typo: the bundle already there stays.
+#[test]
+fn a_build_of_nothing_leaves_the_output_alone() {
+    let dir = sample_copy("nothing", false);
+    assert!(pdc(&dir, &["build"]).status.success());
+    let before = files(&dir.join("dist"));
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    let nothing = pdc(&dir, &["build", "empty"]);
+    assert_eq!(nothing.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&nothing.stderr)
+            .contains("nothing to build: no PolicyDomain found; `dist` was left as it was")
+    );
+    assert_eq!(files(&dir.join("dist")), before);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -306,7 +306,15 @@ pub fn write(output: &Output, dir: &Path, sources: &[(PathBuf, String)]) -> Resu
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
-    result
+    // name the directory the user asked for; the temporary one only as a detail
+    result.map_err(|error| WriteError {
+        path: dir.to_path_buf(),
+        message: if error.path == target {
+            error.message
+        } else {
+            format!("{} (at `{}`)", error.message, error.path.display())
+        },
+    })
 }
 
 /// `path` made absolute and with symbolic links resolved as far as it exists.

@@ -15,6 +15,16 @@ pub fn run(args: &BuildArgs) -> Outcome {
             .err()
             .unwrap_or(Outcome::Findings);
     }
+    if report.summary.domains == 0 {
+        // most likely a wrong path: an empty bundle would replace a good one
+        if let Err(outcome) = write_reports(&args.check, &report, None) {
+            return outcome;
+        }
+        return fail(&format!(
+            "nothing to build: no PolicyDomain found; `{}` was left as it was",
+            pdc::sources::display_path(&args.out_dir)
+        ));
+    }
     let revision = match &args.revision {
         Some(revision) => Some(SourceRevision::Given {
             revision: revision.clone(),
