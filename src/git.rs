@@ -34,8 +34,9 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
 
 /// The revision of the work tree containing `dir`, with `dirty` set when anything under
 /// `watched` (absolute files and directories: what a build read and the paths it was given)
-/// differs from that commit: modified, staged, deleted or untracked. `None` outside a work
-/// tree, or before the first commit.
+/// differs from that commit: modified, staged, deleted or untracked, or when something it
+/// read is ignored by Git (and so cannot be in the commit). `None` outside a work tree, or
+/// before the first commit.
 pub fn revision(dir: &Path, watched: &[PathBuf]) -> Option<Revision> {
     let commit = git(dir, &["rev-parse", "--verify", "-q", "HEAD"])?
         .trim()
@@ -52,16 +53,23 @@ pub fn revision(dir: &Path, watched: &[PathBuf]) -> Option<Revision> {
             "--porcelain=v1",
             "-z",
             "--untracked-files=all",
+            "--ignored=matching",
             "--no-renames",
         ],
     )?;
     let watched: Vec<PathBuf> = watched.iter().map(|p| canonical(p)).collect();
     let dirty = status
         .split('\0')
-        .filter_map(|entry| entry.get(3..))
-        .filter(|path| !path.is_empty())
-        .map(|path| lexical_normal(&top.join(path)))
-        .any(|changed| watched.iter().any(|w| changed.starts_with(w)));
+        .filter(|entry| entry.len() > 3)
+        .any(|entry| {
+            let path = lexical_normal(&top.join(&entry[3..]));
+            if entry.starts_with("!!") {
+                // ignored: matters only when it is, or holds, something the build read
+                watched.iter().any(|w| w.starts_with(&path))
+            } else {
+                watched.iter().any(|w| path.starts_with(w))
+            }
+        });
     Some(Revision { commit, dirty })
 }
 
@@ -155,23 +163,31 @@ pub fn snapshot(cwd: &Path, rev: &str, paths: &[PathBuf]) -> Result<Snapshot, Gi
             spec
         });
     }
+    // the repository's own settings at that revision come along
+    specs.push(crate::config::FILE_NAME.to_string());
     let mut args = vec!["ls-tree", "-r", "-z", "--full-tree", commit.as_str(), "--"];
     args.extend(specs.iter().map(String::as_str));
     let listing = git(&root, &args)
         .ok_or_else(|| GitError::Failed(format!("cannot list the files of `{rev}`")))?;
     // "<mode> <type> <object>\t<path>" entries separated by NUL
     let mut wanted: Vec<(String, PathBuf)> = Vec::new();
+    let mut links: Vec<(String, PathBuf)> = Vec::new();
     for entry in listing.split('\0').filter(|e| !e.is_empty()) {
         let Some((meta, path)) = entry.split_once('\t') else {
             continue;
         };
         let mut fields = meta.split(' ');
-        let (_, kind, object) = (fields.next(), fields.next(), fields.next());
-        if let (Some("blob"), Some(object)) = (kind, object) {
-            wanted.push((object.to_string(), root.join(path)));
+        let (mode, kind, object) = (fields.next(), fields.next(), fields.next());
+        match (mode, kind, object) {
+            (Some("120000"), Some("blob"), Some(object)) => {
+                links.push((object.to_string(), root.join(path)));
+            }
+            (_, Some("blob"), Some(object)) => wanted.push((object.to_string(), root.join(path))),
+            _ => {}
         }
     }
-    let files = cat_files(&root, &wanted)?;
+    let mut files = cat_files(&root, &wanted)?;
+    follow_links(&root, &commit, &links, &mut files)?;
     Ok(Snapshot {
         label: rev.to_string(),
         root,
@@ -179,7 +195,36 @@ pub fn snapshot(cwd: &Path, rev: &str, paths: &[PathBuf]) -> Result<Snapshot, Gi
     })
 }
 
-/// Reads many blobs through one `git cat-file --batch`.
+/// Adds the files that symbolic links in the revision point at, under the links' own paths,
+/// as a checkout reading through the links would see them. A link out of the repository or
+/// to something the revision lacks (or to a directory) is left out, as a dangling link is.
+fn follow_links(
+    root: &Path,
+    commit: &str,
+    links: &[(String, PathBuf)],
+    files: &mut BTreeMap<PathBuf, Vec<u8>>,
+) -> Result<(), GitError> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    let targets = cat_files(root, links)?;
+    let mut wanted = Vec::new();
+    for (link, target) in &targets {
+        let Ok(target) = std::str::from_utf8(target) else {
+            continue;
+        };
+        let resolved = lexical_normal(&link.parent().unwrap_or(root).join(target));
+        if let Ok(inside) = resolved.strip_prefix(root) {
+            let name = inside.to_string_lossy().replace('\\', "/");
+            wanted.push((format!("{commit}:{name}"), link.clone()));
+        }
+    }
+    files.extend(cat_files(root, &wanted)?);
+    Ok(())
+}
+
+/// Reads many blobs through one `git cat-file --batch`; an object the repository lacks is
+/// left out.
 fn cat_files(
     root: &Path,
     wanted: &[(String, PathBuf)],
@@ -216,6 +261,9 @@ fn cat_files(
         reader
             .read_line(&mut header)
             .map_err(|e| GitError::Failed(e.to_string()))?;
+        if header.trim_end().ends_with(" missing") || header.trim_end().ends_with(" ambiguous") {
+            continue;
+        }
         let mut parts = header.split_whitespace();
         let (Some(_), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(GitError::Failed(format!(

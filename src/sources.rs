@@ -188,20 +188,12 @@ pub struct Input {
 #[derive(Debug)]
 pub enum DiscoverError {
     NotFound(PathBuf),
-    NotInRevision(PathBuf, String),
 }
 
 impl std::fmt::Display for DiscoverError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DiscoverError::NotFound(p) => write!(f, "path `{}` does not exist", p.display()),
-            DiscoverError::NotInRevision(p, rev) => {
-                write!(
-                    f,
-                    "path `{}` holds no YAML files in revision `{rev}`",
-                    p.display()
-                )
-            }
         }
     }
 }
@@ -291,7 +283,11 @@ fn walk_directory(
     for entry in walker {
         match entry {
             Ok(entry) => {
-                if !entry.file_type().is_some_and(|t| t.is_file()) || !is_yaml(entry.path()) {
+                // a link to a file is read through (as Git revisions are); links to
+                // directories are not followed, which keeps walks finite
+                let file = entry.file_type().is_some_and(|t| t.is_file())
+                    || (entry.path_is_symlink() && entry.path().is_file());
+                if !file || !is_yaml(entry.path()) {
                     continue;
                 }
                 let below = entry.path().strip_prefix(dir).unwrap_or(entry.path());
@@ -527,23 +523,42 @@ pub fn lexical_normal(path: &Path) -> PathBuf {
     out
 }
 
-/// The YAML files of a snapshot under `paths` (relative to `cwd`, which must be inside the
-/// snapshot's repository), named `REV:path`.
-pub fn discover_snapshot(
-    snapshot: &Snapshot,
-    paths: &[PathBuf],
-    cwd: &Path,
-) -> Result<Vec<Input>, DiscoverError> {
+/// The YAML files under `paths` in a Git revision, chosen as a directory walk on disk
+/// chooses them: hidden files and directories below a given path, and bundles written by
+/// `pdc build`, are left out; a file named exactly is always read. A path the revision does
+/// not have contributes nothing (the revision before a directory was added, or after it was
+/// removed): the caller decides whether an empty side makes sense.
+pub fn discover_snapshot(snapshot: &Snapshot, paths: &[PathBuf], cwd: &Path) -> Vec<Input> {
+    let bundles: Vec<&Path> = snapshot
+        .files
+        .iter()
+        .filter(|(path, bytes)| {
+            path.file_name().is_some_and(|n| n == "manifest.json")
+                && serde_json::from_slice::<serde_json::Value>(bytes)
+                    .is_ok_and(|m| m["format"] == crate::bundle::MANIFEST_FORMAT)
+        })
+        .filter_map(|(path, _)| path.parent())
+        .collect();
     let mut inputs = Vec::new();
     for given in paths {
         let wanted = lexical_normal(&cwd.join(given));
         let exact = snapshot.files.contains_key(&wanted);
-        let mut found = false;
         for path in snapshot.files.keys() {
             if !(path == &wanted || path.starts_with(&wanted)) || !is_yaml(path) {
                 continue;
             }
-            found = true;
+            if !exact {
+                let below = path.strip_prefix(&wanted).unwrap_or(path);
+                let hidden = below
+                    .components()
+                    .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+                let in_bundle = bundles
+                    .iter()
+                    .any(|dir| *dir != wanted && path.starts_with(dir) && dir.starts_with(&wanted));
+                if hidden || in_bundle {
+                    continue;
+                }
+            }
             let relative = path.strip_prefix(&snapshot.root).unwrap_or(path);
             inputs.push(Input {
                 path: path.clone(),
@@ -553,16 +568,10 @@ pub fn discover_snapshot(
                 anchor: snapshot.root.clone(),
             });
         }
-        if !found {
-            return Err(DiscoverError::NotInRevision(
-                given.clone(),
-                snapshot.label.clone(),
-            ));
-        }
     }
     inputs.sort_by(|a, b| a.name.cmp(&b.name));
     inputs.dedup_by(|a, b| a.path == b.path);
-    Ok(inputs)
+    inputs
 }
 
 /// Reads a file as UTF-8 text, dropping a byte-order mark. The error says what went wrong in

@@ -84,7 +84,7 @@ pub fn load(paths: &[PathBuf], cwd: &Path) -> Result<Workspace, DiscoverError> {
 }
 
 /// Reads, parses and lowers the YAML files under `paths` (relative to `cwd`) in `tree`:
-/// the disk, or a Git revision in memory (whose `pdc.toml` is not read).
+/// the disk, or a Git revision in memory (with the `pdc.toml` at its root).
 pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace, DiscoverError> {
     let (inputs, walk_problems, config_path) = match &tree {
         Tree::Disk => {
@@ -92,9 +92,9 @@ pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace,
             (inputs, problems, config::find(paths, cwd))
         }
         Tree::Snapshot(snapshot) => (
-            sources::discover_snapshot(snapshot, paths, cwd)?,
+            sources::discover_snapshot(snapshot, paths, cwd),
             Vec::new(),
-            None,
+            Some(snapshot.root.join(config::FILE_NAME)).filter(|p| tree.is_file(p)),
         ),
     };
     let outcomes: Vec<FileOutcome> = inputs
@@ -164,15 +164,20 @@ pub fn load_tree(tree: Tree, paths: &[PathBuf], cwd: &Path) -> Result<Workspace,
         }
     }
     if let Some(path) = config_path {
-        let name = sources::display_path(&sources::relative_to(
-            &path,
-            &std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf()),
-        ));
-        match sources::read_text(&path) {
+        let name = match &tree {
+            Tree::Disk => sources::display_path(&sources::relative_to(
+                &path,
+                &std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf()),
+            )),
+            Tree::Snapshot(snapshot) => format!("{}:{}", snapshot.label, config::FILE_NAME),
+        };
+        match tree.read_text(&path) {
             Ok(text) => {
-                let file = workspace
-                    .sources
-                    .add(SourceFile::new(name, Some(path), text));
+                let mut source = SourceFile::new(name, Some(path), text);
+                if let Tree::Snapshot(snapshot) = &tree {
+                    source = source.at_revision(&snapshot.label);
+                }
+                let file = workspace.sources.add(source);
                 match config::parse(&workspace.sources.get(file).text, file) {
                     Ok(config) => {
                         workspace.config = Config {

@@ -436,12 +436,47 @@ fn the_manifest_records_the_sources_revision_from_any_directory() {
     std::fs::write(&rego, format!("{text}# uncommitted\n")).unwrap();
     let args = ["repo/internal-tools/domain.yaml", "repo/platform-shared"];
     assert_eq!(build(&dir, &args, "edited-rego"), dirty);
-    std::fs::write(&rego, text).unwrap();
+    std::fs::write(&rego, &text).unwrap();
     assert_eq!(build(&dir, &args, "restored"), clean);
 
     std::fs::write(repo.join("payments/notes.yaml"), "title: not a domain\n").unwrap();
     assert_eq!(build(&dir, &["repo"], "untracked"), dirty);
     assert_eq!(build(&dir, &args, "untracked-elsewhere"), clean);
+    std::fs::remove_file(repo.join("payments/notes.yaml")).unwrap();
+
+    // CRLF line ends in a `.rego` file are layout: the bundle is the same
+    let lf = std::fs::read(dir.join("restored/bundle.json")).unwrap();
+    std::fs::write(&rego, text.replace('\n', "\r\n")).unwrap();
+    build(&dir, &args, "crlf");
+    assert_eq!(std::fs::read(dir.join("crlf/bundle.json")).unwrap(), lf);
+    std::fs::write(&rego, &text).unwrap();
+
+    // a file Git ignores cannot be in the commit, so reading it makes the build dirty
+    std::fs::write(repo.join(".gitignore"), "*.rego\n").unwrap();
+    support::git(
+        &repo,
+        &[
+            "rm",
+            "-q",
+            "--cached",
+            "internal-tools/policies/allow-read.rego",
+        ],
+    );
+    support::git(&repo, &["commit", "-q", "-am", "ignore rego"]);
+    let head = String::from_utf8(
+        Command::new("git")
+            .current_dir(&repo)
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let ignored = build(&dir, &args, "ignored");
+    assert_eq!(
+        ignored,
+        serde_json::json!({"commit": head.trim(), "dirty": true})
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -551,6 +551,18 @@ fn a_side_that_does_not_load_is_refused_not_read_as_deleted() {
     let unknown = repo.pdc(&["diff", "HEAD", "policy-domains"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("cannot compare: `HEAD` has"));
+    // one domain in two files: the model keeps one, so a comparison would hide the other
+    repo.write("policy-domains/shop-extra.yaml", SHOP);
+    let twice = repo.pdc(&["diff", "--base", "HEAD~1"]);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&twice.stderr).contains(
+            "cannot compare: `policy-domains` defines domain `shop` in two places \
+             (`policy-domains/shop-extra.yaml`, `policy-domains/shop.yaml`)"
+        ),
+        "{}",
+        String::from_utf8_lossy(&twice.stderr)
+    );
 }
 
 /// Small random domains: roles, groups and policies referring to each other.
@@ -587,4 +599,82 @@ proptest! {
         prop_assert!(result.changes.is_empty(), "{:?}", result.changes);
         prop_assert!(result.impact.is_empty());
     }
+}
+
+/// A revision is read the way a directory walk reads the work tree: hidden directories and
+/// committed bundles are left out, links are read through, `.rego` line ends are layout, and
+/// a path the revision lacks is empty rather than an error.
+#[test]
+fn revisions_are_read_as_the_work_tree_is() {
+    let repo = Repo::new("revisions-as-tree");
+    repo.write("README.md", "policies arrive in the next commit\n");
+    repo.commit("empty");
+    repo.write("policy-domains/shared.yaml", SHARED);
+    repo.write("policy-domains/shop.yaml", SHOP);
+    repo.write(
+        "policy-domains/.drafts/shop-next.yaml",
+        &SHOP.replace("name: shop", "name: shop-next"),
+    );
+    // the first commit with policies: delete-safety has nothing to lose, the diff adds all
+    assert_eq!(
+        repo.pdc(&["check", "--base", "HEAD"]).status.code(),
+        Some(0)
+    );
+    let added = repo.json(&["diff", "--base", "HEAD", "--format", "json"]);
+    assert!(changes(&added).iter().all(|c| c.1 == "added"), "{added}");
+    assert!(!changes(&added).iter().any(|c| c.2 == "shop-next"));
+    repo.commit("policies");
+    assert_eq!(
+        repo.pdc(&["diff", "HEAD~1", "HEAD~1"]).status.code(),
+        Some(2)
+    );
+    // a committed bundle and a hidden draft do not count, in the work tree or in a revision
+    assert!(repo.pdc(&["build"]).status.success());
+    repo.commit("bundle");
+    let same = repo.json(&["diff", "HEAD:.", ".", "--format", "json"]);
+    assert_eq!(changes(&same), Vec::new());
+    // a PolicyDomain reached through a symbolic link is read in both
+    std::fs::create_dir_all(repo.dir.join("shared")).unwrap();
+    std::fs::rename(
+        repo.dir.join("policy-domains/shared.yaml"),
+        repo.dir.join("shared/shared.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        "../shared/shared.yaml",
+        repo.dir.join("policy-domains/shared.yaml"),
+    )
+    .unwrap();
+    repo.commit("linked");
+    let linked = repo.json(&["diff", "HEAD~1", "HEAD", "--format", "json"]);
+    assert_eq!(changes(&linked), Vec::new());
+    // shared (through the link) and shop
+    assert_eq!(
+        repo.json(&["check", "--format", "json"])["summary"]["domains"],
+        2
+    );
+}
+
+/// `pdc diff REV REV` takes `pdc.toml` from the newer revision, as `--base` takes it from
+/// the work tree.
+#[test]
+fn diff_between_revisions_honours_their_pdc_toml() {
+    let repo = base_repo("revision-config");
+    repo.write(
+        "pdc.toml",
+        "[delete-safety]\nexternal = [\"mrn:iam:shop:group:staff\"]\n",
+    );
+    repo.commit("config");
+    repo.write(
+        "policy-domains/shop.yaml",
+        &SHOP.replace("mrn:iam:shop:group:staff", "mrn:iam:shop:group:employees"),
+    );
+    repo.commit("rename staff");
+    let diff = repo.pdc(&["diff", "HEAD~1", "HEAD", "--fail-on", "breaking"]);
+    assert_eq!(diff.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&diff.stdout).contains("listed in `pdc.toml`"),
+        "{}",
+        String::from_utf8_lossy(&diff.stdout)
+    );
 }

@@ -63,6 +63,21 @@ pub fn run(args: &DiffArgs) -> Outcome {
             ));
         }
     }
+    for side in [&old, &new] {
+        if let Some(duplicate) = side.workspace.as_ref().and_then(duplicate_domain) {
+            return fail(&format!(
+                "cannot compare: `{}` {duplicate}; `pdc check` reports it as PD302",
+                side.compiled.label
+            ));
+        }
+    }
+    let files = |side: &side::Side| side.workspace.as_ref().map(|w| w.files);
+    if files(&old) == Some(0) && files(&new) == Some(0) {
+        return fail(&format!(
+            "nothing to compare: neither `{}` nor `{}` holds PolicyDomain files there",
+            old.compiled.label, new.compiled.label
+        ));
+    }
     let external = new
         .workspace
         .as_ref()
@@ -90,4 +105,28 @@ pub fn run(args: &DiffArgs) -> Outcome {
     } else {
         Outcome::Clean
     }
+}
+
+/// "defines domain `d` in two files (`a.yaml`, `b.yaml`)" when it does: the compiled model
+/// keeps one of them, so a comparison would silently leave the other out.
+fn duplicate_domain(workspace: &pdc::workspace::Workspace) -> Option<String> {
+    let mut seen: std::collections::HashMap<&str, &pdc::model::Domain> =
+        std::collections::HashMap::new();
+    let mut found: Vec<String> = workspace
+        .domains
+        .iter()
+        .filter_map(|domain| {
+            let first = *seen.entry(&domain.name.value).or_insert(domain);
+            (!std::ptr::eq(first, domain)).then(|| {
+                format!(
+                    "defines domain `{}` in two places (`{}`, `{}`)",
+                    domain.name.value,
+                    workspace.sources.get(first.file).name,
+                    workspace.sources.get(domain.file).name
+                )
+            })
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next()
 }

@@ -177,7 +177,16 @@ impl Resolver<'_> {
         if let Some(cached) = cache.get(&key) {
             return *cached;
         }
-        let result = match tree.read_text(&found) {
+        // line ends are layout, as in YAML, whose parser normalises them: a checkout with
+        // CRLF line ends must build the same bundle
+        let text = tree.read_text(&found).map(|text| {
+            if text.contains('\r') {
+                text.replace("\r\n", "\n")
+            } else {
+                text
+            }
+        });
+        let result = match text {
             Err(message) => {
                 out.push(
                     Diagnostic::new(
