@@ -92,8 +92,9 @@ pub enum GitError {
     Unavailable(String),
     /// The directory is not inside a Git work tree.
     NotARepository(PathBuf),
-    /// The revision does not name a commit.
-    UnknownRevision(String),
+    /// The revision does not name a commit; the reason when one is known (it names a tree
+    /// or a blob, the clone is shallow).
+    UnknownRevision(String, Option<String>),
     /// `git` failed in some other way.
     Failed(String),
 }
@@ -105,7 +106,10 @@ impl std::fmt::Display for GitError {
             GitError::NotARepository(dir) => {
                 write!(f, "`{}` is not inside a Git repository", dir.display())
             }
-            GitError::UnknownRevision(rev) => write!(f, "unknown revision `{rev}`"),
+            GitError::UnknownRevision(rev, None) => write!(f, "unknown revision `{rev}`"),
+            GitError::UnknownRevision(rev, Some(why)) => {
+                write!(f, "unknown revision `{rev}`: {why}")
+            }
             GitError::Failed(e) => write!(f, "git failed: {e}"),
         }
     }
@@ -144,7 +148,7 @@ pub fn snapshot(cwd: &Path, rev: &str, paths: &[PathBuf]) -> Result<Snapshot, Gi
     )
     .map(|s| s.trim().to_string())
     .filter(|s| !s.is_empty())
-    .ok_or_else(|| GitError::UnknownRevision(rev.to_string()))?;
+    .ok_or_else(|| GitError::UnknownRevision(rev.to_string(), why_not_a_commit(&root, rev)))?;
     let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
     let mut specs: Vec<String> = Vec::new();
     for path in paths {
@@ -192,6 +196,23 @@ pub fn snapshot(cwd: &Path, rev: &str, paths: &[PathBuf]) -> Result<Snapshot, Gi
         label: rev.to_string(),
         root,
         files,
+    })
+}
+
+/// Why `rev` names no commit, when Git can say: it names another kind of object, or the
+/// history is cut short by a shallow clone (CI checkouts often are).
+fn why_not_a_commit(root: &Path, rev: &str) -> Option<String> {
+    if let Some(kind) = git(root, &["cat-file", "-t", rev]) {
+        let kind = kind.trim();
+        if !kind.is_empty() && kind != "commit" {
+            return Some(format!("it names a {kind}, not a commit"));
+        }
+    }
+    let shallow = git(root, &["rev-parse", "--is-shallow-repository"])?;
+    (shallow.trim() == "true").then(|| {
+        "this clone is shallow and may not hold it; fetch more history \
+         (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
+            .to_string()
     })
 }
 
