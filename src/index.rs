@@ -236,12 +236,14 @@ impl<'a> Index<'a> {
                 continue;
             }
             for section in Section::ALL {
-                for meta in each.metas(section) {
+                // the position in the model's list, which skips unreadable entries, unlike
+                // `meta.index` (the position in the YAML list)
+                for (index, meta) in each.metas(section).enumerate() {
                     if meta.name.as_ref().is_some_and(|n| n.value == name) && meta.id.is_some() {
                         found.push(EntityId {
                             domain: d as u32,
                             section,
-                            index: meta.index as u32,
+                            index: index as u32,
                         });
                     }
                 }
@@ -338,7 +340,7 @@ mod tests {
             "apiVersion: iamlite.manetu.io/v1beta1\nkind: PolicyDomain\nmetadata: {name: a}\nspec:\n  roles:\n    - {mrn: 'mrn:r', name: reader}\n    - {mrn: reader, name: other}\n",
         );
         let b = domain(
-            "apiVersion: iamlite.manetu.io/v1beta1\nkind: PolicyDomain\nmetadata: {name: b}\nspec:\n  roles:\n    - {mrn: 'mrn:w', name: writer}\n",
+            "apiVersion: iamlite.manetu.io/v1beta1\nkind: PolicyDomain\nmetadata: {name: b}\nspec:\n  roles:\n    - junk\n    - {mrn: 'mrn:w', name: writer}\n",
         );
         let domains = [a, b];
         let index = Index::build(&domains, &[]);

@@ -543,6 +543,9 @@ fn a_side_that_does_not_load_is_refused_not_read_as_deleted() {
             "{stderr}"
         );
     }
+    // a file that does not parse now hides its entities; it has not removed them
+    let broken = repo.json(&["check", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(codes(&broken), ["PD101"]);
     // the broken state committed is the base now: delete-safety says what it cannot see
     repo.commit("broken");
     repo.write("policy-domains/shop.yaml", SHOP);

@@ -2,9 +2,9 @@
 //!
 //! Groups, roles and scopes are assigned from outside the repository (token claims), and
 //! operations, mappers and resources are matched by selector, so only policies and libraries
-//! can be known to be dead. While a reference to a section does not resolve, or a file has
-//! YAML errors, that reference may be meant for an entity that would then look unused, so
-//! nothing is said about it until the error is fixed.
+//! can be known to be dead. While a reference to a section does not resolve, that reference
+//! may be meant for an entity that would then look unused; while any file has YAML errors,
+//! the references it holds are unknown. Either way nothing is said until the error is fixed.
 
 use std::collections::HashSet;
 
@@ -16,6 +16,9 @@ use crate::index::{EntityId, Resolution};
 use crate::model::Section;
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    if !cx.damaged_files.is_empty() {
+        return;
+    }
     let mut uncertain = HashSet::new();
     for (d, domain) in cx.domains.iter().enumerate() {
         for reference in domain.references() {
@@ -28,9 +31,6 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     for (d, domain) in cx.domains.iter().enumerate() {
-        if cx.damaged_files.contains(&domain.file) {
-            continue;
-        }
         for (section, code) in [
             (Section::Policy, Code::UnusedPolicy),
             (Section::Library, Code::UnusedLibrary),

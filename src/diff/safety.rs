@@ -6,10 +6,11 @@
 //! definition as a related location), an error when `pdc.toml` lists it as used outside the
 //! repository, and otherwise, for groups, roles and scopes, a warning saying who loses what.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
 
 use crate::bundle::model::Bundle;
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{Category, Code, Diagnostic};
 use crate::index::Index;
 use crate::model::{Section, split_reference};
 use crate::sources::{FileId, Location, SourceFile, SourceMap, Span};
@@ -35,7 +36,21 @@ pub fn check(
     let index = Index::build(&current.domains, &current.broken_domains);
     let mut copied: HashMap<FileId, FileId> = HashMap::new();
     let mut removed: HashMap<(Section, String, String), Removed> = HashMap::new();
+    // a domain whose file does not parse now is not gone: its entities are unknown
+    let unparsed: HashSet<PathBuf> = current
+        .diagnostics
+        .iter()
+        .filter(|d| d.category() == Category::Yaml)
+        .filter_map(|d| current.sources.get(d.location.file).path.as_ref())
+        .map(|p| current.tree.canonical(p))
+        .collect();
     for domain in &base.domains {
+        let base_path = base.sources.get(domain.file).path.as_ref();
+        if current.broken_domains.contains(&domain.name.value)
+            || base_path.is_some_and(|p| unparsed.contains(&base.tree.canonical(p)))
+        {
+            continue;
+        }
         let now = index.domain_named(&domain.name.value);
         for section in Section::ALL {
             for meta in domain.metas(section) {
