@@ -60,8 +60,7 @@ fn resolve(
     }
     match cx.index.resolve(d as u32, text, reference.target) {
         Resolution::Found(found) => {
-            let runtime_resolves_domains = reference.field == "dependencies" || reference.owner_section == Section::Operation;
-            if text.contains('/') && !runtime_resolves_domains {
+            if text.contains('/') && !accepts_qualified(reference) {
                 let bare = cx.meta(found).id().unwrap_or("?");
                 let help = if found.domain as usize == d {
                     format!("write the bare MRN `{bare}`")
@@ -112,7 +111,7 @@ fn resolve(
         }
         Resolution::Missing { domain: target_domain, id } => {
             let in_domain = &cx.domains[target_domain as usize].name.value;
-            let help = missing_help(cx, target_domain, id, reference.target, reference.field, suggestions_left);
+            let help = missing_help(cx, target_domain, id, reference, suggestions_left);
             out.push(
                 Diagnostic::new(
                     Code::UnresolvedReference,
@@ -126,14 +125,20 @@ fn resolve(
     }
 }
 
+/// Whether the runtime resolves `domain/mrn` in this field: library dependencies and
+/// operation policies do; every other field is looked up by bare MRN in its own domain.
+fn accepts_qualified(reference: &Reference<'_>) -> bool {
+    reference.field == "dependencies" || reference.owner_section == Section::Operation
+}
+
 fn missing_help(
     cx: &Context<'_>,
     domain: u32,
     id: &str,
-    target: Section,
-    field: &str,
+    reference: &Reference<'_>,
     suggestions_left: &mut usize,
 ) -> Option<String> {
+    let (target, field) = (reference.target, reference.field);
     let elsewhere = cx.index.sections_defining(domain, id);
     if let Some(section) = elsewhere.first() {
         return Some(format!(
@@ -153,17 +158,23 @@ fn missing_help(
         return None;
     }
     *suggestions_left -= 1;
-    if let Some(hint) = suggest::did_you_mean(id, cx.index.ids(domain, target)) {
-        return Some(hint);
-    }
+    // the exact id in another domain says more than a similar one in this domain
     let name = &cx.domains[domain as usize].name.value;
-    let defined_in = (0..cx.domains.len() as u32)
+    let Some(defined_in) = (0..cx.domains.len() as u32)
         .filter(|&other| cx.domains[other as usize].name.value != *name)
-        .find(|&other| cx.index.find(other, target, id).is_some())?;
-    Some(format!(
-        "domain `{0}` defines it: write `{0}/{id}`",
-        cx.domains[defined_in as usize].name.value
-    ))
+        .find(|&other| cx.index.find(other, target, id).is_some())
+    else {
+        return suggest::did_you_mean(id, cx.index.ids(domain, target));
+    };
+    let other = &cx.domains[defined_in as usize].name.value;
+    Some(if accepts_qualified(reference) {
+        format!("domain `{other}` defines it: write `{other}/{id}`")
+    } else {
+        format!(
+            "domain `{other}` defines it, but `{field}` is looked up by bare MRN in this domain only; define the {} here",
+            target.noun()
+        )
+    })
 }
 
 /// Reference fields the format documents as required but the runtime accepts empty.

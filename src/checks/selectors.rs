@@ -387,10 +387,8 @@ fn surprising_anchoring(
         return None;
     }
     let anchored = anchored(value);
-    let (first, last) = value
-        .split_once('|')
-        .map(|(a, _)| a)
-        .zip(value.rsplit_once('|').map(|(_, b)| b))?;
+    let alternatives = top_level_alternatives(value);
+    let (first, last) = (alternatives.first()?, alternatives.last()?);
     Some(
         Diagnostic::new(
             Code::SurprisingAnchoring,
@@ -412,10 +410,17 @@ fn surprising_anchoring(
 
 /// Whether `|` appears outside any group or class.
 fn has_top_level_alternation(pattern: &str) -> bool {
+    top_level_alternatives(pattern).len() > 1
+}
+
+/// `pattern` split at the `|` outside groups, classes and escapes (`(a|b)|c` is `(a|b)`, `c`).
+fn top_level_alternatives(pattern: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
     let mut depth = 0usize;
     let mut in_class = false;
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
+    let mut start = 0;
+    let mut chars = pattern.char_indices();
+    while let Some((i, c)) = chars.next() {
         match c {
             '\\' => {
                 chars.next();
@@ -424,11 +429,15 @@ fn has_top_level_alternation(pattern: &str) -> bool {
             ']' if in_class => in_class = false,
             '(' if !in_class => depth += 1,
             ')' if !in_class => depth = depth.saturating_sub(1),
-            '|' if !in_class && depth == 0 => return true,
+            '|' if !in_class && depth == 0 => {
+                parts.push(&pattern[start..i]);
+                start = i + 1;
+            }
             _ => {}
         }
     }
-    false
+    parts.push(&pattern[start..]);
+    parts
 }
 
 /// Entries no name can reach and selectors that never decide a match: the runtime tries
@@ -606,7 +615,10 @@ pub fn matches_everything(hir: &Hir) -> bool {
             let mut catch_alls = 0;
             for part in parts {
                 match part.kind() {
-                    HirKind::Look(_) | HirKind::Empty => {}
+                    // the anchors the runtime adds hold for every string; word boundaries
+                    // and the like do not
+                    HirKind::Look(look) if is_text_anchor(*look) => {}
+                    HirKind::Empty => {}
                     _ if matches_everything(part) => {
                         catch_alls += 1;
                         if let HirKind::Repetition(r) = part.kind() {
@@ -620,6 +632,15 @@ pub fn matches_everything(hir: &Hir) -> bool {
         }
         _ => false,
     }
+}
+
+/// `^`, `$`, `\A`, `\z` and their multi-line forms: true at the ends of any subject.
+fn is_text_anchor(look: regex_syntax::hir::Look) -> bool {
+    use regex_syntax::hir::Look;
+    matches!(
+        look,
+        Look::Start | Look::End | Look::StartLF | Look::EndLF | Look::StartCRLF | Look::EndCRLF
+    )
 }
 
 /// Whether a class matches every character, except perhaps a newline.
@@ -760,6 +781,9 @@ mod tests {
         assert!(!everything(".*:get"));
         assert!(!everything(".?"));
         assert!(!everything("[a-z]*"));
+        assert!(!everything(r"\B.*"));
+        assert!(!everything(r".*\b"));
+        assert!(everything(r"(?m)^.*$"));
     }
 
     #[test]
@@ -853,5 +877,6 @@ mod tests {
         assert!(!has_top_level_alternation("(a|b)"));
         assert!(!has_top_level_alternation("[|]"));
         assert!(!has_top_level_alternation(r"a\|b"));
+        assert_eq!(top_level_alternatives("(a|b)|c|[|]"), ["(a|b)", "c", "[|]"]);
     }
 }

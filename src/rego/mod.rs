@@ -251,7 +251,9 @@ fn keyword_without_import(text: &str, path: &str) -> Option<RegoError> {
     }
     tokens.iter().enumerate().find_map(|(i, token)| {
         let name = token.1.text();
-        if !matches!(token.0, TokenKind::Ident) || imported.contains(name) {
+        // `input.request.in` is a field, not the keyword
+        let field = i > 0 && word(i - 1) == Some(".");
+        if !matches!(token.0, TokenKind::Ident) || imported.contains(name) || field {
             return None;
         }
         let keyword = match name {
@@ -861,6 +863,22 @@ mod tests {
         );
         assert_eq!(full_path(&summary, "data.x.f").as_deref(), Some("data.x.f"));
         assert_eq!(full_path(&summary, "input.f"), None);
+    }
+
+    #[test]
+    fn v0_keywords_are_fields_after_a_dot() {
+        let fields = analyze(
+            "package authz\nallow { input.request.in == 1; x := input.contains; x }\n",
+            "u.rego",
+            RegoVersion::V0,
+        );
+        assert!(fields.parse_error.is_none(), "{:?}", fields.parse_error);
+        let keyword = analyze(
+            "package authz\nallow if { input.x }\n",
+            "u.rego",
+            RegoVersion::V0,
+        );
+        assert!(keyword.parse_error.is_some());
     }
 
     #[test]
