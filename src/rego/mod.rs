@@ -189,8 +189,85 @@ fn engine(version: RegoVersion) -> regorus::Engine {
     engine
 }
 
+/// Deepest nesting of `[` and `{` (collections, rule bodies) pdc hands to the parser, whose
+/// time grows exponentially with it (20 levels: half a second).
+const MAX_COLLECTION_DEPTH: usize = 16;
+/// Deepest nesting of parentheses, and longest run of operators or `.` between separators,
+/// that the recursive parser is given: far above real policies, far below a stack overflow.
+const MAX_PAREN_DEPTH: usize = 64;
+const MAX_OPERATOR_RUN: usize = 256;
+
+/// Rego shaped to exhaust the parser (deep nesting, operator chains thousands long) is
+/// refused before it reaches it: the parser recurses and would crash or hang.
+fn beyond_limits(text: &str, path: &str) -> Option<RegoError> {
+    use regorus::unstable::{Lexer, Source, TokenKind};
+    let source = Source::from_contents(path.to_string(), text.to_string()).ok()?;
+    let mut lexer = Lexer::new(&source);
+    let (mut collections, mut parens, mut run, mut line) = (0usize, 0usize, 0usize, 0u32);
+    // an expression continues on the next line after an operator, or inside parentheses
+    let mut after_operator = false;
+    loop {
+        let token = lexer.next_token().ok()?;
+        let refuse = |what: String| {
+            Some(RegoError {
+                path: path.to_string(),
+                pos: RegoPos::of(&token.1),
+                message: format!("{what}; pdc does not check Rego shaped like this"),
+            })
+        };
+        if token.1.line != line {
+            line = token.1.line;
+            if !after_operator && parens == 0 {
+                run = 0;
+            }
+        }
+        after_operator = false;
+        match (&token.0, token.1.text()) {
+            (TokenKind::Eof, _) => return None,
+            (TokenKind::Symbol, "[" | "{") => {
+                (collections, run) = (collections + 1, 0);
+                if collections > MAX_COLLECTION_DEPTH {
+                    return refuse(format!(
+                        "brackets and braces nested more than {MAX_COLLECTION_DEPTH} levels deep"
+                    ));
+                }
+            }
+            (TokenKind::Symbol, "(") => {
+                (parens, run) = (parens + 1, 0);
+                if parens > MAX_PAREN_DEPTH {
+                    return refuse(format!(
+                        "parentheses nested more than {MAX_PAREN_DEPTH} levels deep"
+                    ));
+                }
+            }
+            (TokenKind::Symbol, "]" | "}") => {
+                (collections, run) = (collections.saturating_sub(1), 0)
+            }
+            (TokenKind::Symbol, ")") => (parens, run) = (parens.saturating_sub(1), 0),
+            (TokenKind::Symbol, "," | ";") => run = 0,
+            (TokenKind::Symbol, _) => {
+                after_operator = true;
+                run += 1;
+                if run > MAX_OPERATOR_RUN {
+                    return refuse(format!(
+                        "more than {MAX_OPERATOR_RUN} operators or `.` in one expression"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Parses and analyses one module on its own.
 fn analyze(text: &str, path: &str, version: RegoVersion) -> Analysis {
+    if let Some(error) = beyond_limits(text, path) {
+        return Analysis {
+            summary: None,
+            parse_error: Some(error),
+            analyzer_error: None,
+        };
+    }
     let mut engine = engine(version);
     if let Err(error) = engine.add_policy(path.to_string(), text.to_string()) {
         return Analysis {
@@ -863,6 +940,35 @@ mod tests {
         );
         assert_eq!(full_path(&summary, "data.x.f").as_deref(), Some("data.x.f"));
         assert_eq!(full_path(&summary, "input.f"), None);
+    }
+
+    #[test]
+    fn rego_that_would_exhaust_the_parser_is_refused_first() {
+        let module = |body: &str| format!("package authz\nallow {{\n  {body}\n}}\n");
+        let refused = |body: &str| {
+            analyze(&module(body), "u.rego", RegoVersion::V0)
+                .parse_error
+                .is_some_and(|e| {
+                    e.message
+                        .contains("pdc does not check Rego shaped like this")
+                })
+        };
+        assert!(refused(&format!(
+            "x := {}1{}",
+            "[".repeat(20),
+            "]".repeat(20)
+        )));
+        assert!(refused(&format!("input{} == 1", ".a".repeat(300))));
+        assert!(refused(&format!("x := 1 +\n{}1", "1 +\n".repeat(300))));
+        assert!(refused(&format!("x := (1\n{})", "+ 1\n".repeat(300))));
+        // ordinary Rego, however long, is not
+        assert!(!refused(&format!(
+            "x := {}1{}",
+            "[".repeat(8),
+            "]".repeat(8)
+        )));
+        assert!(!refused(&"input.a.b == 1\n".repeat(1000)));
+        assert!(!refused(&format!("x := [{}]", vec!["1"; 5000].join(", "))));
     }
 
     #[test]

@@ -80,22 +80,34 @@ pub struct Summary {
 
 /// `a.b["c"]` as `a.b.c`; `None` for anything that is not a plain path.
 pub fn path_of(expr: &Expr) -> Option<String> {
-    match expr {
-        Expr::Var { value, .. } => string(value).map(str::to_string),
-        Expr::RefDot { refr, field, .. } => {
-            let base = path_of(refr)?;
-            Some(format!("{base}.{}", string(&field.1)?))
-        }
-        Expr::RefBrack { refr, index, .. } => {
-            let base = path_of(refr)?;
-            match index.as_ref() {
-                Expr::String { value, .. } | Expr::RawString { value, .. } => {
-                    Some(format!("{base}.{}", string(value)?))
+    // walk down the chain of references iteratively, collecting fields outermost first
+    let mut fields: Vec<&str> = Vec::new();
+    let mut current = expr;
+    loop {
+        match current {
+            Expr::Var { value, .. } => {
+                let mut path = string(value)?.to_string();
+                for field in fields.iter().rev() {
+                    path.push('.');
+                    path.push_str(field);
                 }
-                _ => None,
+                return Some(path);
             }
+            Expr::RefDot { refr, field, .. } => {
+                fields.push(string(&field.1)?);
+                current = refr;
+            }
+            Expr::RefBrack { refr, index, .. } => {
+                match index.as_ref() {
+                    Expr::String { value, .. } | Expr::RawString { value, .. } => {
+                        fields.push(string(value)?);
+                    }
+                    _ => return None,
+                }
+                current = refr;
+            }
+            _ => return None,
         }
-        _ => None,
     }
 }
 
