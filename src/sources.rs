@@ -127,11 +127,6 @@ impl SourceFile {
             .get(line.saturating_sub(1))
             .map_or(self.text.len(), |&s| s as usize)
     }
-
-    /// Number of lines in the text.
-    pub fn line_count(&self) -> usize {
-        self.line_starts.len()
-    }
 }
 
 /// Every file a run has read, addressed by [`FileId`].
@@ -148,14 +143,6 @@ impl SourceMap {
 
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
-    }
-
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
@@ -632,6 +619,22 @@ pub fn io_message(err: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths_climb_with_parent_components() {
+        assert_eq!(
+            relative_to(Path::new("/r/rego/a.rego"), Path::new("/r/domains")),
+            PathBuf::from("../rego/a.rego")
+        );
+        assert_eq!(
+            relative_to(Path::new("/r/a.rego"), Path::new("/r")),
+            PathBuf::from("a.rego")
+        );
+        assert_eq!(
+            relative_to(Path::new("/r/x/../a.rego"), Path::new("/r/./d")),
+            PathBuf::from("../a.rego")
+        );
+    }
 
     #[test]
     fn line_col_counts_characters_from_one() {

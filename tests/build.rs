@@ -666,3 +666,28 @@ fn a_build_of_nothing_leaves_the_output_alone() {
     assert_eq!(files(&dir.join("dist")), before);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Of two entries with one id (PD301), the compiled model keeps the first, as the index and
+/// the source map do: a diff against the file without the second sees no change.
+#[test]
+fn the_first_of_two_entries_with_one_id_is_kept() {
+    let dir = temp_dir("first-wins");
+    let domain = |roles: &str| {
+        format!(
+            "apiVersion: iamlite.manetu.io/v1beta1\nkind: PolicyDomain\nmetadata:\n  name: d\nspec:\n  policies:\n    - mrn: p1\n      rego: |\n        package authz\n        default allow = true\n    - mrn: p2\n      rego: |\n        package authz\n        default allow = false\n  roles:\n{roles}"
+        )
+    };
+    let first = "    - mrn: r\n      policy: p1\n";
+    std::fs::create_dir_all(dir.join("one")).unwrap();
+    std::fs::create_dir_all(dir.join("two")).unwrap();
+    std::fs::write(dir.join("one/d.yaml"), domain(first)).unwrap();
+    std::fs::write(
+        dir.join("two/d.yaml"),
+        domain(&format!("{first}    - mrn: r\n      policy: p2\n")),
+    )
+    .unwrap();
+    let diff = pdc(&dir, &["diff", "one", "two", "--format", "json"]);
+    let diff: serde_json::Value = serde_json::from_slice(&diff.stdout).unwrap();
+    assert_eq!(diff["changes"], serde_json::json!([]), "{diff}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -59,7 +59,6 @@ struct Tool {
 pub struct Output {
     /// Relative path to contents, sorted.
     pub files: BTreeMap<String, Vec<u8>>,
-    pub bundle: Bundle,
     /// Domain name to its deployable file.
     pub domains: BTreeMap<String, String>,
 }
@@ -144,7 +143,6 @@ pub fn compile(workspace: &Workspace, revision: Option<&SourceRevision>) -> Outp
     out.insert("manifest.json".to_string(), canonical_json(&manifest));
     Output {
         files: out,
-        bundle,
         domains,
     }
 }

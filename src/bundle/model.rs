@@ -285,22 +285,27 @@ impl Compiler<'_> {
             }
         };
         let keyed = |meta: &Meta| meta.id().unwrap_or("").to_string();
+        // Sections are collected in reverse so that, of two entries with one id (PD301), the
+        // first one written is kept, as the index and the source map keep it.
         let policy_libraries = domain
             .libraries
             .iter()
             .enumerate()
+            .rev()
             .map(|(i, p)| (keyed(&p.meta), policy_entry(Section::Library, i, p)))
             .collect();
         let policies = domain
             .policies
             .iter()
             .enumerate()
+            .rev()
             .map(|(i, p)| (keyed(&p.meta), policy_entry(Section::Policy, i, p)))
             .collect();
         let binding =
             |section: Section, list: &[crate::model::Binding]| -> BTreeMap<String, BindingEntry> {
                 list.iter()
                     .enumerate()
+                    .rev()
                     .map(|(i, b)| {
                         (
                             keyed(&b.meta),
@@ -320,6 +325,7 @@ impl Compiler<'_> {
         let groups = domain
             .groups
             .iter()
+            .rev()
             .map(|group| {
                 // a group's roles are a set at runtime: a role listed twice merges once
                 let mut seen = std::collections::HashSet::new();

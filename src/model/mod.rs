@@ -488,23 +488,24 @@ impl Domain {
         out
     }
 
-    /// Every entity that carries Rego, with its section.
-    pub fn rego_holders(&self) -> Vec<(Section, &Meta, Option<&Rego>)> {
-        let mut out: Vec<(Section, &Meta, Option<&Rego>)> = Vec::new();
-        out.extend(
-            self.libraries
-                .iter()
-                .map(|e| (Section::Library, &e.meta, e.rego.as_ref())),
-        );
-        out.extend(
-            self.policies
-                .iter()
-                .map(|e| (Section::Policy, &e.meta, e.rego.as_ref())),
-        );
+    /// Every entity that carries Rego: its section, its position there, and its Rego.
+    pub fn rego_holders(&self) -> Vec<(Section, usize, &Meta, Option<&Rego>)> {
+        let mut out: Vec<(Section, usize, &Meta, Option<&Rego>)> = Vec::new();
+        for (section, list) in [
+            (Section::Library, &self.libraries),
+            (Section::Policy, &self.policies),
+        ] {
+            out.extend(
+                list.iter()
+                    .enumerate()
+                    .map(|(i, e)| (section, i, &e.meta, e.rego.as_ref())),
+            );
+        }
         out.extend(
             self.mappers
                 .iter()
-                .map(|e| (Section::Mapper, &e.meta, e.rego.as_ref())),
+                .enumerate()
+                .map(|(i, e)| (Section::Mapper, i, &e.meta, e.rego.as_ref())),
         );
         out
     }

@@ -169,7 +169,7 @@ impl Resolver<'_> {
                 .with_label("resolved against the current directory")
                 .with_help(format!(
                     "write `{}`, the path from the YAML file's directory; as written, it only resolves when pdc runs from this directory",
-                    sources::display_path(&relative_to(&tree.canonical(&found), &tree.canonical(yaml_dir)))
+                    sources::display_path(&sources::relative_to(&tree.canonical(&found), &tree.canonical(yaml_dir)))
                 )),
             );
         }
@@ -242,21 +242,6 @@ fn absolute(path: &Path, cwd: &Path) -> PathBuf {
     }
 }
 
-/// The path from directory `base` to `path` (both absolute), with `..` where needed.
-fn relative_to(path: &Path, base: &Path) -> PathBuf {
-    let path: Vec<_> = path.components().collect();
-    let base: Vec<_> = base.components().collect();
-    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
-    let mut out = PathBuf::new();
-    for _ in common..base.len() {
-        out.push("..");
-    }
-    for component in &path[common..] {
-        out.push(component.as_os_str());
-    }
-    out
-}
-
 /// The name of a file beside `missing` whose name is a likely typo of it.
 fn similar_file(tree: &Tree, missing: &Path) -> Option<String> {
     let dir = missing.parent()?;
@@ -295,18 +280,6 @@ fn display(path: &Path, cwd: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn relative_paths_climb_with_parent_components() {
-        assert_eq!(
-            relative_to(Path::new("/r/rego/a.rego"), Path::new("/r/domains")),
-            PathBuf::from("../rego/a.rego")
-        );
-        assert_eq!(
-            relative_to(Path::new("/r/a.rego"), Path::new("/r")),
-            PathBuf::from("a.rego")
-        );
-    }
 
     #[test]
     fn display_is_relative_to_the_current_directory() {

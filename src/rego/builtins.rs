@@ -224,23 +224,25 @@ const OPA_BUILTINS: &[&str] = &[
     "json.match_schema",
 ];
 
+/// OPA's built-ins and regorus's, once.
+fn all() -> &'static HashSet<&'static str> {
+    static NAMES: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: HashSet<&'static str> = OPA_BUILTINS.iter().copied().collect();
+        names.extend(regorus::unstable::BUILTINS.keys().copied());
+        names
+    })
+}
+
 /// Whether `name` (as written, such as `count` or `time.now_ns`) is a built-in function.
 pub fn is_builtin(name: &str) -> bool {
-    static NAMES: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    NAMES
-        .get_or_init(|| {
-            let mut names: HashSet<&'static str> = OPA_BUILTINS.iter().copied().collect();
-            names.extend(regorus::unstable::BUILTINS.keys().copied());
-            names
-        })
-        .contains(name)
+    all().contains(name)
 }
 
 /// Every built-in name, sorted, for "did you mean".
 pub fn names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = OPA_BUILTINS.to_vec();
+    let mut names: Vec<&'static str> = all().iter().copied().collect();
     names.sort_unstable();
-    names.dedup();
     names
 }
 

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::checks::Context;
 use crate::diagnostics::{Code, Diagnostic, suggest};
 use crate::index::{EntityId, Resolution};
-use crate::model::{Rego, Section};
+use crate::model::Section;
 pub use placement::Placement;
 use summary::{RegoPos, Summary};
 
@@ -140,39 +140,24 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 fn collect_units<'a>(cx: &'a Context<'_>) -> Vec<Unit<'a>> {
     let mut units = Vec::new();
     for (d, domain) in cx.domains.iter().enumerate() {
-        for section in [Section::Library, Section::Policy, Section::Mapper] {
-            let holders: Vec<Option<&Rego>> = match section {
-                Section::Library => domain.libraries.iter().map(|p| p.rego.as_ref()).collect(),
-                Section::Policy => domain.policies.iter().map(|p| p.rego.as_ref()).collect(),
-                _ => domain.mappers.iter().map(|m| m.rego.as_ref()).collect(),
+        for (section, position, meta, rego) in domain.rego_holders() {
+            let (Some(rego), Some(_)) = (rego, &meta.id) else {
+                continue;
             };
-            for (position, rego) in holders.into_iter().enumerate() {
-                let Some(rego) = rego else {
-                    continue;
-                };
-                let entity = EntityId {
+            let Some((text, placement)) = placement::locate(cx.sources, domain.file, rego) else {
+                continue;
+            };
+            let path = format!("unit-{}.rego", units.len());
+            units.push(Unit {
+                entity: EntityId {
                     domain: d as u32,
                     section,
                     index: position as u32,
-                };
-                if cx.domains[d]
-                    .meta(section, position)
-                    .is_none_or(|m| m.id.is_none())
-                {
-                    continue;
-                }
-                let Some((text, placement)) = placement::locate(cx.sources, domain.file, rego)
-                else {
-                    continue;
-                };
-                let path = format!("unit-{}.rego", units.len());
-                units.push(Unit {
-                    entity,
-                    text,
-                    placement,
-                    path,
-                });
-            }
+                },
+                text,
+                placement,
+                path,
+            });
         }
     }
     units

@@ -7,7 +7,7 @@
 
 mod parse;
 
-pub use parse::{ParsedStream, parse_stream};
+pub use parse::parse_stream;
 
 use crate::sources::Span;
 
