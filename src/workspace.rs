@@ -374,7 +374,9 @@ pub fn analyze(workspace: &Workspace, options: &Options) -> Vec<Diagnostic> {
             .or(workspace.config.rego.version)
             .unwrap_or_default(),
     };
-    checks::run(&context)
+    let mut found = checks::run(&context);
+    found.extend(crate::diff::safety::unknown_external(workspace, &index));
+    found
 }
 
 /// Loads and checks the PolicyDomains under `paths`.
@@ -411,9 +413,16 @@ pub fn check(paths: &[PathBuf], cwd: &Path, options: &Options) -> Result<Report,
             .filter(|d| d.code == Code::RemovedButReferenced)
             .map(|d| d.location)
             .collect();
+        // likewise "was removed" explains an external MRN defined nowhere
+        let external_removed: std::collections::HashSet<Location> = safety
+            .iter()
+            .filter(|d| d.code == Code::ExternalMrnRemoved)
+            .flat_map(|d| d.related.iter().map(|r| r.location))
+            .collect();
         found.retain(|d| {
             !(matches!(d.code, Code::UnresolvedReference | Code::UnknownDomain)
-                && places.contains(&d.location))
+                && places.contains(&d.location)
+                || d.code == Code::ExternalMrnUnknown && external_removed.contains(&d.location))
         });
         found.extend(safety);
     }

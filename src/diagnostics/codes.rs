@@ -272,6 +272,9 @@ registry! {
     BaseNotLoaded = "PD904", "base-not-loaded", DeleteSafety, Warning,
         "A file that does not load at the base revision: removals from what its errors cut out cannot be detected.",
         "`HEAD:policy-domains/payments.yaml` does not load at `HEAD`, so removals from what its errors cut out cannot be detected";
+    ExternalMrnUnknown = "PD905", "external-mrn-unknown", DeleteSafety, Warning,
+        "An MRN that `pdc.toml` lists as used outside the repository, which no checked domain defines.",
+        "`mrn:iam:group:sso-admin` is listed as used outside the repository, but no checked domain defines it";
         UnusedPolicy = "PD951", "unused-policy", Unused, Warning,
         "A policy that no role, resource group, scope or operation references.",
         "policy `mrn:iam:policy:legacy` is never used";

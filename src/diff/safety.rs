@@ -345,3 +345,60 @@ fn losses(base: &Bundle, section: Section, domain: &str, id: &str) -> String {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "what it granted".to_string())
 }
+
+/// A warning for each MRN `pdc.toml` lists as used outside the repository that no checked
+/// domain defines: a typo there protects nothing. Said only when every file loaded, since a
+/// file that does not parse may define it.
+pub fn unknown_external(workspace: &Workspace, index: &Index) -> Vec<Diagnostic> {
+    let Some(config) = workspace.config.file else {
+        return Vec::new();
+    };
+    if workspace.diagnostics.iter().any(Diagnostic::is_error) {
+        return Vec::new();
+    }
+    let defined = |mrn: &str| {
+        let (domains, id): (Vec<u32>, &str) = match mrn.split_once('/') {
+            Some((domain, id)) => match index.domain_named(domain) {
+                Some(d) => (vec![d], id),
+                None => (Vec::new(), id),
+            },
+            None => ((0..workspace.domains.len() as u32).collect(), mrn),
+        };
+        domains.into_iter().any(|d| {
+            Section::ALL
+                .into_iter()
+                .any(|section| index.find(d, section, id).is_some())
+        })
+    };
+    // every id, bare and as `domain/id`, for suggestions
+    let known: Vec<String> = index
+        .qualified_ids()
+        .into_iter()
+        .flat_map(|q| {
+            let bare = q.split_once('/').map(|(_, id)| id.to_string());
+            std::iter::once(q).chain(bare)
+        })
+        .collect();
+    workspace
+        .config
+        .delete_safety
+        .external
+        .iter()
+        .filter(|listed| !defined(listed.get_ref()))
+        .map(|listed| {
+            Diagnostic::new(
+                Code::ExternalMrnUnknown,
+                Location::new(config, Span::new(listed.span().start, listed.span().end)),
+                format!(
+                    "`{}` is listed as used outside the repository, but no checked domain defines it",
+                    listed.get_ref()
+                ),
+            )
+            .with_label("defined nowhere")
+            .with_help(match crate::diagnostics::suggest::did_you_mean(listed.get_ref(), known.iter().map(String::as_str)) {
+                Some(hint) => format!("{hint} delete-safety can only protect what exists"),
+                None => "delete-safety can only protect what exists: correct the MRN (`mrn` or `domain/mrn`), or remove the entry".to_string(),
+            })
+        })
+        .collect()
+}
