@@ -681,3 +681,44 @@ fn diff_between_revisions_honours_their_pdc_toml() {
         String::from_utf8_lossy(&diff.stdout)
     );
 }
+
+/// A domain kept in a Git submodule is read in a revision too, at the commit the revision
+/// records, so a clean tree diffs clean and a change inside the submodule shows.
+#[test]
+fn submodules_are_read_in_revisions() {
+    let shared = Repo::new("submodule-shared");
+    shared.write("shared.yaml", SHARED);
+    shared.commit("shared");
+    let repo = Repo::new("submodule-main");
+    repo.write("policy-domains/shop.yaml", SHOP);
+    repo.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        shared.dir.to_str().unwrap(),
+        "policy-domains/shared",
+    ]);
+    repo.commit("with a submodule");
+    let clean = repo.json(&["diff", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(changes(&clean), Vec::new());
+    assert_eq!(
+        repo.pdc(&["check", "--base", "HEAD"]).status.code(),
+        Some(0)
+    );
+    repo.write(
+        "policy-domains/shared/shared.yaml",
+        &SHARED.replace("p.mroles[_] == r", "p.mroles[_] == r\n          p.active"),
+    );
+    let edited = repo.json(&["diff", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(
+        changes(&edited),
+        [(
+            "access".into(),
+            "modified".into(),
+            "policy-libraries".into(),
+            "mrn:iam:shared:library:roles".into()
+        )]
+    );
+}
