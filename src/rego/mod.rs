@@ -163,11 +163,22 @@ fn collect_units<'a>(cx: &'a Context<'_>) -> Vec<Unit<'a>> {
     units
 }
 
+/// Longest line, in the parser's columns, that pdc accepts (the parser's default is 1,024).
+const MAX_COLUMN: u32 = 1 << 20;
+
+/// A lexer over `source` with the same line limit as [`engine`], so the token scans see
+/// every module the parser will.
+fn lexer(source: &regorus::unstable::Source) -> regorus::unstable::Lexer<'_> {
+    let mut lexer = regorus::unstable::Lexer::new(source);
+    lexer.set_max_col(std::num::NonZeroU32::new(MAX_COLUMN).expect("non-zero"));
+    lexer
+}
+
 fn engine(version: RegoVersion) -> regorus::Engine {
     let mut engine = regorus::Engine::new();
     engine.set_rego_v0(version == RegoVersion::V0);
     engine.set_policy_length_config(regorus::PolicyLengthConfig {
-        max_col: std::num::NonZeroU32::new(1 << 20).expect("non-zero"),
+        max_col: std::num::NonZeroU32::new(MAX_COLUMN).expect("non-zero"),
         max_file_bytes: std::num::NonZeroUsize::new(1 << 28).expect("non-zero"),
         max_lines: std::num::NonZeroUsize::new(1 << 24).expect("non-zero"),
     });
@@ -177,19 +188,35 @@ fn engine(version: RegoVersion) -> regorus::Engine {
 /// Deepest nesting of `[` and `{` (collections, rule bodies) pdc hands to the parser, whose
 /// time grows exponentially with it (20 levels: half a second).
 const MAX_COLLECTION_DEPTH: usize = 16;
-/// Deepest nesting of parentheses, and longest run of operators or `.` between separators,
-/// that the recursive parser is given: far above real policies, far below a stack overflow.
+/// Deepest nesting of parentheses, and most operators (or `.`) one expression may hold across
+/// all the brackets it is inside: far above real policies, far below what overflows the
+/// recursive parser's stack.
 const MAX_PAREN_DEPTH: usize = 64;
-const MAX_OPERATOR_RUN: usize = 256;
+const MAX_OPERATORS: usize = 256;
+
+/// An open bracket while scanning a module, and the operators of the expression in progress
+/// inside it.
+struct Open {
+    bracket: u8,
+    operators: usize,
+    /// Statements inside it end at a line break: a rule body or object/set (`{`), or a
+    /// comprehension body (after `|` in `[`).
+    statements: bool,
+}
 
 /// Rego shaped to exhaust the parser (deep nesting, operator chains thousands long) is
 /// refused before it reaches it: the parser recurses and would crash or hang.
 fn beyond_limits(text: &str, path: &str) -> Option<RegoError> {
-    use regorus::unstable::{Lexer, Source, TokenKind};
+    use regorus::unstable::{Source, TokenKind};
     let source = Source::from_contents(path.to_string(), text.to_string()).ok()?;
-    let mut lexer = Lexer::new(&source);
-    let (mut collections, mut parens, mut run, mut line) = (0usize, 0usize, 0usize, 0u32);
-    // an expression continues on the next line after an operator, or inside parentheses
+    let mut lexer = lexer(&source);
+    // the module level behaves like a body: statements end at line breaks
+    let mut open = vec![Open {
+        bracket: b'{',
+        operators: 0,
+        statements: true,
+    }];
+    let (mut collections, mut parens, mut line) = (0usize, 0usize, 0u32);
     let mut after_operator = false;
     loop {
         let token = lexer.next_token().ok()?;
@@ -200,42 +227,81 @@ fn beyond_limits(text: &str, path: &str) -> Option<RegoError> {
                 message: format!("{what}; pdc does not check Rego shaped like this"),
             })
         };
+        let text = token.1.text();
+        let symbol = matches!(token.0, TokenKind::Symbol);
+        let operator = symbol && !matches!(text, "[" | "{" | "(" | "]" | "}" | ")" | "," | ";");
         if token.1.line != line {
             line = token.1.line;
-            if !after_operator && parens == 0 {
-                run = 0;
+            // a line break ends a statement, unless an operator on either side continues it
+            let innermost = open.last_mut().expect("the module level stays open");
+            if innermost.statements && !after_operator && !operator {
+                innermost.operators = 0;
             }
         }
-        after_operator = false;
-        match (&token.0, token.1.text()) {
+        after_operator = operator;
+        match (&token.0, text) {
             (TokenKind::Eof, _) => return None,
-            (TokenKind::Symbol, "[" | "{") => {
-                (collections, run) = (collections + 1, 0);
-                if collections > MAX_COLLECTION_DEPTH {
-                    return refuse(format!(
-                        "brackets and braces nested more than {MAX_COLLECTION_DEPTH} levels deep"
-                    ));
+            (TokenKind::Symbol, "[" | "{") | (_, "set(") | (TokenKind::Symbol, "(") => {
+                let bracket = if text == "set(" {
+                    b'('
+                } else {
+                    text.as_bytes()[0]
+                };
+                if bracket == b'(' {
+                    parens += 1;
+                    if parens > MAX_PAREN_DEPTH {
+                        return refuse(format!(
+                            "parentheses nested more than {MAX_PAREN_DEPTH} levels deep"
+                        ));
+                    }
+                } else {
+                    collections += 1;
+                    if collections > MAX_COLLECTION_DEPTH {
+                        return refuse(format!(
+                            "brackets and braces nested more than {MAX_COLLECTION_DEPTH} levels deep"
+                        ));
+                    }
+                }
+                open.push(Open {
+                    bracket,
+                    operators: 0,
+                    statements: bracket == b'{',
+                });
+            }
+            (TokenKind::Symbol, "]" | "}" | ")") => {
+                let wanted = match text {
+                    "]" => b'[',
+                    "}" => b'{',
+                    _ => b'(',
+                };
+                if open.len() > 1 && open.last().is_some_and(|o| o.bracket == wanted) {
+                    open.pop();
+                    if wanted == b'(' {
+                        parens -= 1;
+                    } else {
+                        collections -= 1;
+                    }
                 }
             }
-            (TokenKind::Symbol, "(") => {
-                (parens, run) = (parens + 1, 0);
-                if parens > MAX_PAREN_DEPTH {
-                    return refuse(format!(
-                        "parentheses nested more than {MAX_PAREN_DEPTH} levels deep"
-                    ));
+            (TokenKind::Symbol, "," | ";") => {
+                if let Some(innermost) = open.last_mut() {
+                    innermost.operators = 0;
                 }
             }
-            (TokenKind::Symbol, "]" | "}") => {
-                (collections, run) = (collections.saturating_sub(1), 0)
+            (TokenKind::Symbol, "|") if open.last().is_some_and(|o| o.bracket == b'[') => {
+                // `[term | body]`: the body holds statements
+                if let Some(innermost) = open.last_mut() {
+                    (innermost.operators, innermost.statements) = (0, true);
+                }
             }
-            (TokenKind::Symbol, ")") => (parens, run) = (parens.saturating_sub(1), 0),
-            (TokenKind::Symbol, "," | ";") => run = 0,
-            (TokenKind::Symbol, _) => {
-                after_operator = true;
-                run += 1;
-                if run > MAX_OPERATOR_RUN {
+            _ if operator => {
+                if let Some(innermost) = open.last_mut() {
+                    innermost.operators += 1;
+                }
+                let total: usize = open.iter().map(|o| o.operators).sum();
+                if total > MAX_OPERATORS {
                     return refuse(format!(
-                        "more than {MAX_OPERATOR_RUN} operators or `.` in one expression"
+                        "more than {MAX_OPERATORS} operators or `.` in one expression"
                     ));
                 }
             }
@@ -285,9 +351,9 @@ fn analyze(text: &str, path: &str, version: RegoVersion) -> Analysis {
 /// Rego v1 keywords used in a v0 module that does not import them. OPA's v0 parser rejects
 /// them; the parser pdc uses reads them as plain identifiers, so pdc looks for them itself.
 fn keyword_without_import(text: &str, path: &str) -> Option<RegoError> {
-    use regorus::unstable::{Lexer, Source, TokenKind};
+    use regorus::unstable::{Source, TokenKind};
     let source = Source::from_contents(path.to_string(), text.to_string()).ok()?;
-    let mut lexer = Lexer::new(&source);
+    let mut lexer = lexer(&source);
     let mut tokens = Vec::new();
     loop {
         let token = lexer.next_token().ok()?;
@@ -344,9 +410,9 @@ pub fn same_program(a: &str, b: &str) -> bool {
 }
 
 fn tokens(text: &str) -> Option<Vec<String>> {
-    use regorus::unstable::{Lexer, Source, TokenKind};
+    use regorus::unstable::{Source, TokenKind};
     let source = Source::from_contents("rego".to_string(), text.to_string()).ok()?;
-    let mut lexer = Lexer::new(&source);
+    let mut lexer = lexer(&source);
     let mut out = Vec::new();
     loop {
         let token = lexer.next_token().ok()?;
@@ -946,6 +1012,17 @@ mod tests {
         assert!(refused(&format!("input{} == 1", ".a".repeat(300))));
         assert!(refused(&format!("x := 1 +\n{}1", "1 +\n".repeat(300))));
         assert!(refused(&format!("x := (1\n{})", "+ 1\n".repeat(300))));
+        // closed brackets and operators at the start of lines do not end the expression
+        assert!(refused(&format!("x := 1{}", " + (1)".repeat(300))));
+        assert!(refused(&format!("x := 1\n{}", "  + 1\n".repeat(300))));
+        assert!(refused(&format!("x := [1]{}", " == [1]".repeat(300))));
+        // a comprehension body is statements, however long the call around it
+        let body: String = (0..100)
+            .map(|i| format!("  c.spec.template.spec.securityContext.field{i} == \"x\"\n"))
+            .collect();
+        assert!(!refused(&format!(
+            "count([c |\n  c := input.items[_]\n{body}]) > 0"
+        )));
         // ordinary Rego, however long, is not
         assert!(!refused(&format!(
             "x := {}1{}",
