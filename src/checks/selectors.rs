@@ -206,21 +206,43 @@ const GO_MAX_REPEAT: u32 = 1000;
 /// `a{2}{3}`; only one `?` may follow an operator, making it lazy) and repeat counts above
 /// [`GO_MAX_REPEAT`].
 fn rejected_by_go_only(selector: &str) -> Option<SelectorError> {
+    if let Some(error) = unknown_property(selector) {
+        return Some(error);
+    }
     let bytes = selector.as_bytes();
     let mut i = 0;
     // the previous token was a repetition operator (and whether it was already made lazy)
     let mut after_repeat: Option<bool> = None;
+    // Go bounds the product of nested counts (`(a{100}){100}`): the largest product inside
+    // each open group, and that of the atom just read (a group's, or 1)
+    let mut groups: Vec<u64> = Vec::new();
+    let mut atom: u64 = 1;
     while i < bytes.len() {
         let c = bytes[i];
         match c {
             b'\\' => {
                 i = skip_escape(bytes, i);
-                after_repeat = None;
+                (after_repeat, atom) = (None, 1);
                 continue;
             }
             b'[' => {
                 i = skip_class(bytes, i);
+                (after_repeat, atom) = (None, 1);
+                continue;
+            }
+            b'(' => {
+                groups.push(1);
+                (after_repeat, atom) = (None, 1);
+                i += 1;
+                continue;
+            }
+            b')' => {
+                atom = groups.pop().unwrap_or(1);
+                if let Some(outer) = groups.last_mut() {
+                    *outer = (*outer).max(atom);
+                }
                 after_repeat = None;
+                i += 1;
                 continue;
             }
             b'*' | b'+' | b'?' | b'{' => {
@@ -252,6 +274,23 @@ fn rejected_by_go_only(selector: &str) -> Option<SelectorError> {
                             ),
                         });
                     }
+                    // the bound of `{n,m}` is m, or n when it is open
+                    let mut numbers = counts.split(',').map(|n| n.parse::<u64>().ok());
+                    let min = numbers.next().flatten().unwrap_or(0);
+                    let bound = numbers.next().map_or(min, |max| max.unwrap_or(min));
+                    let product = bound * atom;
+                    if (min >= 2 || bound >= 2) && product > u64::from(GO_MAX_REPEAT) {
+                        return Some(SelectorError {
+                            offset: Some(i),
+                            message: format!(
+                                "invalid repeat count `{}`: nested counts multiply to {product}, and Go allows at most {GO_MAX_REPEAT}",
+                                &selector[i..end]
+                            ),
+                        });
+                    }
+                    if let Some(outer) = groups.last_mut() {
+                        *outer = (*outer).max(product);
+                    }
                 }
                 match after_repeat {
                     Some(false) if c == b'?' => after_repeat = Some(true),
@@ -269,9 +308,56 @@ fn rejected_by_go_only(selector: &str) -> Option<SelectorError> {
                 i = end;
                 continue;
             }
-            _ => after_repeat = None,
+            _ => (after_repeat, atom) = (None, 1),
         }
         i += 1;
+    }
+    None
+}
+
+/// Go's two-letter (and one-letter) general categories, the only property names besides
+/// scripts that its `\p{...}` knows.
+const GO_CATEGORIES: &[&str] = &[
+    "C", "Cc", "Cf", "Co", "Cs", "L", "Ll", "Lm", "Lo", "Lt", "Lu", "M", "Mc", "Me", "Mn", "N",
+    "Nd", "Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk", "Sm", "So",
+    "Z", "Zl", "Zp", "Zs", "Any",
+];
+
+/// A `\p{...}` or `\P{...}` that Go does not know: Go takes a general category or a script
+/// name spelled exactly (`Lu`, `Greek`, `Old_Italic`), optionally negated with `^`, while
+/// Rust also takes other properties, loose spellings and `name=value` forms.
+fn unknown_property(selector: &str) -> Option<SelectorError> {
+    let bytes = selector.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let next = skip_escape(bytes, i);
+        if matches!(bytes.get(i + 1), Some(b'p' | b'P')) && bytes.get(i + 2) == Some(&b'{') {
+            let inside = selector.get(i + 3..next.saturating_sub(1)).unwrap_or("");
+            let name = inside.strip_prefix('^').unwrap_or(inside);
+            let script_like = name.split('_').all(|word| {
+                word.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                    && word.chars().all(|c| c.is_ascii_alphabetic())
+            });
+            let is_script = script_like
+                && regex_syntax::ParserBuilder::new()
+                    .build()
+                    .parse(&format!(r"\p{{sc={name}}}"))
+                    .is_ok();
+            if !(GO_CATEGORIES.contains(&name) || is_script) {
+                return Some(SelectorError {
+                    offset: Some(i),
+                    message: format!(
+                        "unknown Unicode class `{}`: Go knows general categories (`L`, `Lu`, `Nd`, ...) and scripts (`Greek`, `Latin`, ...)",
+                        &selector[i..next]
+                    ),
+                });
+            }
+        }
+        i = next;
     }
     None
 }
@@ -685,7 +771,15 @@ fn go_to_rust(pattern: &str) -> String {
                     .iter()
                     .position(|&c| c == '}')
                     .map_or(chars.len(), |at| i + at + 1);
-                out.extend(&chars[i..close]);
+                // Go negates with `^` inside the braces, Rust with the capital letter
+                if chars[i + 1] != 'x' && chars.get(i + 3) == Some(&'^') {
+                    out.push('\\');
+                    out.push(if chars[i + 1] == 'p' { 'P' } else { 'p' });
+                    out.push('{');
+                    out.extend(&chars[i + 4..close]);
+                } else {
+                    out.extend(&chars[i..close]);
+                }
                 i = close;
                 continue;
             }
@@ -836,6 +930,12 @@ mod tests {
             ("a*{2}", 2),
             ("b{1001}", 1),
             ("b{1,1001}", 1),
+            ("(a{100}){100}", 8),
+            ("(a{1000}){2}", 9),
+            (r"\p{Alphabetic}", 0),
+            (r"x\p{greek}", 1),
+            (r"\p{gc=L}", 0),
+            (r"[\p{Emoji}]", 1),
         ] {
             let error = compile(selector).expect_err(selector);
             assert_eq!(error.offset, Some(at), "{selector}: {}", error.message);
@@ -851,6 +951,9 @@ mod tests {
             r"\Q**\E",
             "x{y}*",
             "[[:alpha:]*]+",
+            "(a{10}){100}",
+            "(a{2}|b){500}",
+            r"\p{^Greek}\P{^Latin}\p{Old_Italic}\pL\p{Lu}",
         ] {
             assert!(compile(selector).is_ok(), "{selector}");
         }
