@@ -564,6 +564,7 @@ metadata:
   namespace: policy-system
   labels:
     app.kubernetes.io/part-of: authz
+    version: 2
 spec:
   policies:
     - mrn: mrn:iam:policy:p
@@ -608,7 +609,7 @@ spec:
     assert_eq!(role["annotations"]["tilde"]["value"], "");
     let deployable = std::fs::read_to_string(dir.join("out/domains/meaning.yaml")).unwrap();
     assert!(deployable.contains(
-        "  name: \"meaning\"\n  labels: {\"app.kubernetes.io/part-of\": \"authz\"}\n  namespace: \"policy-system\"\nspec:\n"
+        "  name: \"meaning\"\n  labels: {\"app.kubernetes.io/part-of\": \"authz\", \"version\": \"2\"}\n  namespace: \"policy-system\"\nspec:\n"
     ), "{deployable}");
     assert!(deployable.contains("- name: \"tilde\"\n          value: \"\"\n"));
     let recheck = pdc(&dir, &["check", "out/domains"]);

@@ -26,7 +26,7 @@ pub fn render(domain: &Domain, sources: &SourceMap, source_file: &str) -> String
     let mut kubernetes: Vec<&(String, Node)> = domain.kubernetes_metadata.iter().collect();
     kubernetes.sort_by(|a, b| a.0.cmp(&b.0));
     for (key, value) in kubernetes {
-        let _ = writeln!(y, "  {key}: {}", flow(value));
+        let _ = writeln!(y, "  {key}: {}", kubernetes_value(value));
     }
     y.push_str("spec:\n");
     if let Some(merge) = &domain.annotation_defaults
@@ -188,6 +188,33 @@ pub fn quote(text: &str) -> String {
     json.replace('\u{85}', "\\u0085")
         .replace('\u{2028}', "\\u2028")
         .replace('\u{2029}', "\\u2029")
+}
+
+/// Kubernetes metadata as the API server wants it: strings (a namespace, or a map of strings
+/// for labels and annotations), so scalars of other types are written as their text and a
+/// null as the empty string.
+fn kubernetes_value(node: &Node) -> String {
+    let string = |node: &Node| match &node.kind {
+        NodeKind::Scalar(_) => quote(node.as_string_field().unwrap_or("")),
+        _ => flow(node),
+    };
+    match &node.kind {
+        NodeKind::Mapping(entries) => {
+            let mut fields: Vec<String> = entries
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}: {}",
+                        quote(e.key.as_str().unwrap_or("")),
+                        string(&e.value)
+                    )
+                })
+                .collect();
+            fields.sort();
+            format!("{{{}}}", fields.join(", "))
+        }
+        _ => string(node),
+    }
 }
 
 /// A native value in flow style, keeping each scalar's YAML type.

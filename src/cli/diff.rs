@@ -1,5 +1,6 @@
 //! `pdc diff`: compare two states and report what the change does to access.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use super::{
@@ -77,6 +78,15 @@ pub fn run(args: &DiffArgs) -> Outcome {
             "nothing to compare: neither `{}` nor `{}` holds PolicyDomain files there",
             old.compiled.label, new.compiled.label
         ));
+    }
+    for side in [&old, &new] {
+        if files(side) == Some(0) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "pdc: warning: `{}` holds no PolicyDomain files there; it is compared as empty",
+                side.compiled.label
+            );
+        }
     }
     let external = new
         .workspace

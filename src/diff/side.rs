@@ -15,7 +15,15 @@ use crate::workspace::{self, Workspace};
 pub enum SideError {
     Git(GitError),
     Discover(DiscoverError),
-    Bundle { path: PathBuf, message: String },
+    Bundle {
+        path: PathBuf,
+        message: String,
+    },
+    /// Not a path on disk, and not a revision either.
+    Neither {
+        spec: String,
+        git: GitError,
+    },
 }
 
 impl std::fmt::Display for SideError {
@@ -25,6 +33,12 @@ impl std::fmt::Display for SideError {
             SideError::Discover(e) => e.fmt(f),
             SideError::Bundle { path, message } => {
                 write!(f, "cannot read bundle `{}`: {message}", path.display())
+            }
+            SideError::Neither { spec, git } => {
+                write!(
+                    f,
+                    "`{spec}` is neither an existing path nor a revision: {git}"
+                )
             }
         }
     }
@@ -56,7 +70,14 @@ pub fn load(spec: &str, default_paths: &[PathBuf], cwd: &Path) -> Result<Side, S
         Some((revision, _)) => (revision, default_paths.to_vec()),
         None => (spec, default_paths.to_vec()),
     };
-    revision_side(revision, &paths, cwd)
+    revision_side(revision, &paths, cwd).map_err(|error| match error {
+        // neither a path nor a revision: say both
+        SideError::Git(git) => SideError::Neither {
+            spec: spec.to_string(),
+            git,
+        },
+        other => other,
+    })
 }
 
 /// `paths` as they are in `revision`.
