@@ -407,17 +407,9 @@ fn the_manifest_records_the_sources_revision_from_any_directory() {
     support::git(&repo, &["init", "-q"]);
     support::git(&repo, &["add", "-A"]);
     support::git(&repo, &["commit", "-q", "-m", "sources"]);
-    let head = String::from_utf8(
-        Command::new("git")
-            .current_dir(&repo)
-            .args(["rev-parse", "HEAD"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let clean = serde_json::json!({"commit": head.trim(), "dirty": false});
-    let dirty = serde_json::json!({"commit": head.trim(), "dirty": true});
+    let head = support::head(&repo);
+    let clean = serde_json::json!({"commit": head, "dirty": false});
+    let dirty = serde_json::json!({"commit": head, "dirty": true});
     let build = |cwd: &Path, args: &[&str], out: &str| {
         let output = pdc(cwd, &[&["build", "-o", out][..], args].concat());
         assert!(output.status.success(), "{output:?}");
@@ -463,20 +455,9 @@ fn the_manifest_records_the_sources_revision_from_any_directory() {
         ],
     );
     support::git(&repo, &["commit", "-q", "-am", "ignore rego"]);
-    let head = String::from_utf8(
-        Command::new("git")
-            .current_dir(&repo)
-            .args(["rev-parse", "HEAD"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let head = support::head(&repo);
     let ignored = build(&dir, &args, "ignored");
-    assert_eq!(
-        ignored,
-        serde_json::json!({"commit": head.trim(), "dirty": true})
-    );
+    assert_eq!(ignored, serde_json::json!({"commit": head, "dirty": true}));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -18,16 +18,11 @@ const CLEAN: &str = "apiVersion: iamlite.manetu.io/v1beta1\nkind: PolicyDomain\n
 /// pinning a revision would; pre-commit builds pdc once per revision and reuses it.
 fn pre_commit(repo: &Path, hook: &str) -> Output {
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let head = Command::new("git")
-        .current_dir(project)
-        .args(["rev-parse", "HEAD"])
-        .output()
-        .unwrap();
-    let head = String::from_utf8(head.stdout).unwrap();
+    let head = support::head(project);
     let config = format!(
         "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: pdc-check\n      - id: pdc-build-verify\n",
         project.display(),
-        head.trim()
+        head
     );
     std::fs::write(repo.join(".pre-commit-config.yaml"), config).unwrap();
     Command::new("pre-commit")

@@ -14,3 +14,20 @@ pub fn git(repo: &Path, args: &[&str]) {
         .expect("git runs");
     assert!(status.success(), "git {args:?} in {}", repo.display());
 }
+
+/// The commit `HEAD` names in `repo`.
+#[allow(
+    dead_code,
+    reason = "not every test binary that shares this module needs it"
+)]
+pub fn head(repo: &Path) -> String {
+    let output = Command::new("git")
+        .current_dir(repo)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .expect("git runs");
+    String::from_utf8(output.stdout)
+        .expect("a commit id is ASCII")
+        .trim()
+        .to_string()
+}
