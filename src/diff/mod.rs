@@ -717,12 +717,7 @@ fn impact(old: &Bundle, new: &Bundle) -> Impact {
     for name in domains {
         let (before, after) = (old.domains.get(name), new.domains.get(name));
         // groups that appear or disappear change access as much as groups that change
-        let ids: BTreeSet<&String> = before
-            .iter()
-            .chain(after.iter())
-            .flat_map(|d| d.groups.keys())
-            .collect();
-        for id in ids {
+        for id in ids_on_either_side(before, after, |d| &d.groups) {
             let group = format!("{name}/{id}");
             let was = before.and_then(|d| d.groups.get(id));
             let now = after.and_then(|d| d.groups.get(id));
@@ -731,12 +726,7 @@ fn impact(old: &Bundle, new: &Bundle) -> Impact {
             }
         }
         // likewise roles: a removed role's holders lose its policy, an added one's gain it
-        let ids: BTreeSet<&String> = before
-            .iter()
-            .chain(after.iter())
-            .flat_map(|d| d.roles.keys())
-            .collect();
-        for id in ids {
+        for id in ids_on_either_side(before, after, |d| &d.roles) {
             let policy = |d: Option<&DomainBundle>| d?.roles.get(id)?.policy.clone();
             let (old_policy, new_policy) = (policy(before), policy(after));
             if old_policy != new_policy {
@@ -781,6 +771,19 @@ fn impact(old: &Bundle, new: &Bundle) -> Impact {
     }
     impact.rego = rego_impact(old, new);
     impact
+}
+
+/// The ids of one section on either side of a domain that may be missing on one of them.
+fn ids_on_either_side<'a, V: 'a>(
+    before: Option<&'a DomainBundle>,
+    after: Option<&'a DomainBundle>,
+    section: impl Fn(&'a DomainBundle) -> &'a BTreeMap<String, V>,
+) -> BTreeSet<&'a String> {
+    before
+        .into_iter()
+        .chain(after)
+        .flat_map(|d| section(d).keys())
+        .collect()
 }
 
 /// What a member of `group` gains and loses between `was` and `now` (either may be absent:
