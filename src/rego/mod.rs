@@ -166,12 +166,22 @@ fn collect_units<'a>(cx: &'a Context<'_>) -> Vec<Unit<'a>> {
 /// Longest line, in the parser's columns, that pdc accepts (the parser's default is 1,024).
 const MAX_COLUMN: u32 = 1 << 20;
 
-/// A lexer over `source` with the same line limit as [`engine`], so the token scans see
-/// every module the parser will.
-fn lexer(source: &regorus::unstable::Source) -> regorus::unstable::Lexer<'_> {
-    let mut lexer = regorus::unstable::Lexer::new(source);
+/// The tokens of a module (without the end marker), lexed with the same line limit as
+/// [`engine`] so the token scans see every module the parser will; `None` when it does not
+/// lex, which the parser then reports.
+fn lex(text: &str, path: &str) -> Option<Vec<regorus::unstable::Token>> {
+    use regorus::unstable::{Lexer, Source, TokenKind};
+    let source = Source::from_contents(path.to_string(), text.to_string()).ok()?;
+    let mut lexer = Lexer::new(&source);
     lexer.set_max_col(std::num::NonZeroU32::new(MAX_COLUMN).expect("non-zero"));
-    lexer
+    let mut tokens = Vec::new();
+    loop {
+        let token = lexer.next_token().ok()?;
+        if matches!(token.0, TokenKind::Eof) {
+            return Some(tokens);
+        }
+        tokens.push(token);
+    }
 }
 
 fn engine(version: RegoVersion) -> regorus::Engine {
@@ -206,10 +216,8 @@ struct Open {
 
 /// Rego shaped to exhaust the parser (deep nesting, operator chains thousands long) is
 /// refused before it reaches it: the parser recurses and would crash or hang.
-fn beyond_limits(text: &str, path: &str) -> Option<RegoError> {
-    use regorus::unstable::{Source, TokenKind};
-    let source = Source::from_contents(path.to_string(), text.to_string()).ok()?;
-    let mut lexer = lexer(&source);
+fn beyond_limits(tokens: &[regorus::unstable::Token], path: &str) -> Option<RegoError> {
+    use regorus::unstable::TokenKind;
     // the module level behaves like a body: statements end at line breaks
     let mut open = vec![Open {
         bracket: b'{',
@@ -218,8 +226,7 @@ fn beyond_limits(text: &str, path: &str) -> Option<RegoError> {
     }];
     let (mut collections, mut parens, mut line) = (0usize, 0usize, 0u32);
     let mut after_operator = false;
-    loop {
-        let token = lexer.next_token().ok()?;
+    for token in tokens {
         let refuse = |what: String| {
             Some(RegoError {
                 path: path.to_string(),
@@ -240,7 +247,6 @@ fn beyond_limits(text: &str, path: &str) -> Option<RegoError> {
         }
         after_operator = operator;
         match (&token.0, text) {
-            (TokenKind::Eof, _) => return None,
             (TokenKind::Symbol, "[" | "{") | (_, "set(") | (TokenKind::Symbol, "(") => {
                 let bracket = if text == "set(" {
                     b'('
@@ -308,11 +314,13 @@ fn beyond_limits(text: &str, path: &str) -> Option<RegoError> {
             _ => {}
         }
     }
+    None
 }
 
 /// Parses and analyses one module on its own.
 fn analyze(text: &str, path: &str, version: RegoVersion) -> Analysis {
-    if let Some(error) = beyond_limits(text, path) {
+    let tokens = lex(text, path).unwrap_or_default();
+    if let Some(error) = beyond_limits(&tokens, path) {
         return Analysis {
             summary: None,
             parse_error: Some(error),
@@ -328,7 +336,7 @@ fn analyze(text: &str, path: &str, version: RegoVersion) -> Analysis {
         };
     }
     if version == RegoVersion::V0
-        && let Some(error) = keyword_without_import(text, path)
+        && let Some(error) = keyword_without_import(&tokens, path)
     {
         return Analysis {
             summary: None,
@@ -350,18 +358,8 @@ fn analyze(text: &str, path: &str, version: RegoVersion) -> Analysis {
 
 /// Rego v1 keywords used in a v0 module that does not import them. OPA's v0 parser rejects
 /// them; the parser pdc uses reads them as plain identifiers, so pdc looks for them itself.
-fn keyword_without_import(text: &str, path: &str) -> Option<RegoError> {
-    use regorus::unstable::{Source, TokenKind};
-    let source = Source::from_contents(path.to_string(), text.to_string()).ok()?;
-    let mut lexer = lexer(&source);
-    let mut tokens = Vec::new();
-    loop {
-        let token = lexer.next_token().ok()?;
-        if matches!(token.0, TokenKind::Eof) {
-            break;
-        }
-        tokens.push(token);
-    }
+fn keyword_without_import(tokens: &[regorus::unstable::Token], path: &str) -> Option<RegoError> {
+    use regorus::unstable::TokenKind;
     let word = |i: usize| tokens.get(i).map(|t| t.1.text());
     let mut imported: HashSet<&str> = HashSet::new();
     for i in 0..tokens.len() {
@@ -410,17 +408,12 @@ pub fn same_program(a: &str, b: &str) -> bool {
 }
 
 fn tokens(text: &str) -> Option<Vec<String>> {
-    use regorus::unstable::{Source, TokenKind};
-    let source = Source::from_contents("rego".to_string(), text.to_string()).ok()?;
-    let mut lexer = lexer(&source);
-    let mut out = Vec::new();
-    loop {
-        let token = lexer.next_token().ok()?;
-        if matches!(token.0, TokenKind::Eof) {
-            return Some(out);
-        }
-        out.push(token.1.text().to_string());
-    }
+    Some(
+        lex(text, "rego")?
+            .iter()
+            .map(|token| token.1.text().to_string())
+            .collect(),
+    )
 }
 
 /// Reads `--> file:line:col` and `error: message` out of the parser's rendered error about
