@@ -173,9 +173,7 @@ pub fn snapshot(cwd: &Path, rev: &str, paths: &[PathBuf]) -> Result<Snapshot, Gi
     args.extend(specs.iter().map(String::as_str));
     let listing = git(&root, &args)
         .ok_or_else(|| GitError::Failed(format!("cannot list the files of `{rev}`")))?;
-    // "<mode> <type> <object>\t<path>" entries separated by NUL
-    let mut files = read_listing(&root, &commit, &listing)?;
-    follow_submodules(&root, &listing, &mut files)?;
+    let files = read_listing(&root, &commit, &listing)?;
     Ok(Snapshot {
         label: rev.to_string(),
         root,
@@ -183,8 +181,10 @@ pub fn snapshot(cwd: &Path, rev: &str, paths: &[PathBuf]) -> Result<Snapshot, Gi
     })
 }
 
-/// The files of an `ls-tree -r -z` listing of `commit` in the repository at `root`, symbolic
-/// links read through.
+/// The files of an `ls-tree -r -z` listing of `commit` in the repository at `root`, as a
+/// checkout would hold them: symbolic links read through, and submodules at the commits the
+/// listing records (one not checked out, or lacking that commit, adds nothing, as its empty
+/// directory does on disk).
 fn read_listing(
     root: &Path,
     commit: &str,
@@ -192,52 +192,32 @@ fn read_listing(
 ) -> Result<BTreeMap<PathBuf, Vec<u8>>, GitError> {
     let mut wanted: Vec<(String, PathBuf)> = Vec::new();
     let mut links: Vec<(String, PathBuf)> = Vec::new();
+    let mut submodules: Vec<(&str, PathBuf)> = Vec::new();
+    // "<mode> <type> <object>\t<path>" entries separated by NUL
     for entry in listing.split('\0').filter(|e| !e.is_empty()) {
         let Some((meta, path)) = entry.split_once('\t') else {
             continue;
         };
         let mut fields = meta.split(' ');
-        let (mode, kind, object) = (fields.next(), fields.next(), fields.next());
-        match (mode, kind, object) {
+        match (fields.next(), fields.next(), fields.next()) {
             (Some("120000"), Some("blob"), Some(object)) => {
                 links.push((object.to_string(), root.join(path)));
             }
             (_, Some("blob"), Some(object)) => wanted.push((object.to_string(), root.join(path))),
+            (Some("160000"), Some("commit"), Some(object)) => {
+                submodules.push((object, root.join(path)));
+            }
             _ => {}
         }
     }
     let mut files = cat_files(root, &wanted)?;
     follow_links(root, commit, &links, &mut files)?;
-    Ok(files)
-}
-
-/// Adds the files of the submodules in `listing` at the commits it records, as a checkout
-/// with its submodules would hold them. A submodule not checked out (or lacking that commit)
-/// adds nothing, as its empty directory does on disk.
-fn follow_submodules(
-    root: &Path,
-    listing: &str,
-    files: &mut BTreeMap<PathBuf, Vec<u8>>,
-) -> Result<(), GitError> {
-    for entry in listing.split('\0').filter(|e| !e.is_empty()) {
-        let Some((meta, path)) = entry.split_once('\t') else {
-            continue;
-        };
-        let mut fields = meta.split(' ');
-        let (Some("160000"), Some("commit"), Some(commit)) =
-            (fields.next(), fields.next(), fields.next())
-        else {
-            continue;
-        };
-        let sub_root = root.join(path);
-        let Some(listing) = git(&sub_root, &["ls-tree", "-r", "-z", "--full-tree", commit]) else {
-            continue;
-        };
-        for (file, bytes) in read_listing(&sub_root, commit, &listing)? {
-            files.insert(file, bytes);
+    for (commit, sub_root) in submodules {
+        if let Some(listing) = git(&sub_root, &["ls-tree", "-r", "-z", "--full-tree", commit]) {
+            files.extend(read_listing(&sub_root, commit, &listing)?);
         }
     }
-    Ok(())
+    Ok(files)
 }
 
 /// Why `rev` names no commit, when Git can say: it names another kind of object, or the

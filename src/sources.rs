@@ -296,10 +296,13 @@ fn walk_directory(
 
 /// Whether `dir` holds a bundle written by `pdc build`: a `manifest.json` of pdc's format.
 pub fn is_bundle_dir(dir: &Path) -> bool {
-    std::fs::read(dir.join("manifest.json"))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-        .is_some_and(|manifest| manifest["format"] == crate::bundle::MANIFEST_FORMAT)
+    std::fs::read(dir.join("manifest.json")).is_ok_and(|bytes| is_bundle_manifest(&bytes))
+}
+
+/// Whether `bytes` are a `manifest.json` written by `pdc build`.
+fn is_bundle_manifest(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .is_ok_and(|manifest| manifest["format"] == crate::bundle::MANIFEST_FORMAT)
 }
 
 /// Whether a file name ends in `.yml` or `.yaml` (any case).
@@ -520,9 +523,7 @@ pub fn discover_snapshot(snapshot: &Snapshot, paths: &[PathBuf], cwd: &Path) -> 
         .files
         .iter()
         .filter(|(path, bytes)| {
-            path.file_name().is_some_and(|n| n == "manifest.json")
-                && serde_json::from_slice::<serde_json::Value>(bytes)
-                    .is_ok_and(|m| m["format"] == crate::bundle::MANIFEST_FORMAT)
+            path.file_name().is_some_and(|n| n == "manifest.json") && is_bundle_manifest(bytes)
         })
         .filter_map(|(path, _)| path.parent())
         .collect();
