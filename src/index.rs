@@ -188,7 +188,7 @@ impl<'a> Index<'a> {
 
     /// Every entity an id names: `domain/mrn` in that domain, a bare id in any domain; all
     /// sections, in domain then section order.
-    pub fn lookup(&self, text: &str) -> Vec<EntityId> {
+    pub fn lookup_id(&self, text: &str) -> Vec<EntityId> {
         let (domains, id): (Vec<u32>, &str) = match split_reference(text) {
             Some(parts) => match parts.domain {
                 Some(name) => match self.by_name.get(name) {
@@ -217,8 +217,14 @@ impl<'a> Index<'a> {
                 })
                 .collect();
         }
+        found
+    }
+
+    /// [`Index::lookup_id`], or else the entities whose `name` is `text`.
+    pub fn lookup(&self, text: &str) -> Vec<EntityId> {
+        let found = self.lookup_id(text);
         if found.is_empty() {
-            found = self.named(text);
+            return self.named(text);
         }
         found
     }

@@ -356,20 +356,6 @@ pub fn unknown_external(workspace: &Workspace, index: &Index) -> Vec<Diagnostic>
     if workspace.diagnostics.iter().any(Diagnostic::is_error) {
         return Vec::new();
     }
-    let defined = |mrn: &str| {
-        let (domains, id): (Vec<u32>, &str) = match mrn.split_once('/') {
-            Some((domain, id)) => match index.domain_named(domain) {
-                Some(d) => (vec![d], id),
-                None => (Vec::new(), id),
-            },
-            None => ((0..workspace.domains.len() as u32).collect(), mrn),
-        };
-        domains.into_iter().any(|d| {
-            Section::ALL
-                .into_iter()
-                .any(|section| index.find(d, section, id).is_some())
-        })
-    };
     // every id, bare and as `domain/id`, for suggestions
     let known: Vec<String> = index
         .qualified_ids()
@@ -384,7 +370,7 @@ pub fn unknown_external(workspace: &Workspace, index: &Index) -> Vec<Diagnostic>
         .delete_safety
         .external
         .iter()
-        .filter(|listed| !defined(listed.get_ref()))
+        .filter(|listed| index.lookup_id(listed.get_ref()).is_empty())
         .map(|listed| {
             Diagnostic::new(
                 Code::ExternalMrnUnknown,
