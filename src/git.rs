@@ -137,11 +137,7 @@ pub fn toplevel(dir: &Path) -> Result<PathBuf, GitError> {
 /// is the one holding the first path (which may be gone from the work tree), so pdc can run
 /// from outside it.
 pub fn snapshot(cwd: &Path, rev: &str, paths: &[PathBuf]) -> Result<Snapshot, GitError> {
-    let first = paths
-        .first()
-        .map_or_else(|| cwd.to_path_buf(), |p| cwd.join(p));
-    let existing = first.ancestors().find(|dir| dir.is_dir()).unwrap_or(cwd);
-    let root = toplevel(existing)?;
+    let root = toplevel(&crate::sources::first_existing_dir(paths, cwd))?;
     let commit = git(
         &root,
         &["rev-parse", "--verify", "-q", &format!("{rev}^{{commit}}")],

@@ -355,6 +355,19 @@ pub fn repository_root(start: &Path, cwd: &Path) -> PathBuf {
     if start.starts_with(&cwd) { cwd } else { start }
 }
 
+/// The nearest existing directory at or above the first of `paths` (which may be gone from
+/// the work tree), or `cwd` when none is given: where to ask which repository holds them.
+pub fn first_existing_dir(paths: &[PathBuf], cwd: &Path) -> PathBuf {
+    let first = paths
+        .first()
+        .map_or_else(|| cwd.to_path_buf(), |p| cwd.join(p));
+    first
+        .ancestors()
+        .find(|dir| dir.is_dir())
+        .unwrap_or(cwd)
+        .to_path_buf()
+}
+
 /// The nearest directory enclosing `start` (itself included) that holds `.git` or `pdc.toml`.
 pub fn marked_root(start: &Path) -> Option<PathBuf> {
     canonical(start)

@@ -138,14 +138,7 @@ pub fn render_report(
 /// were given.
 fn repository_paths(args: &CheckArgs) -> RepositoryPaths {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let first = paths_or_default(&args.paths)
-        .first()
-        .map_or_else(|| cwd.clone(), |p| cwd.join(p));
-    let dir = first
-        .ancestors()
-        .find(|dir| dir.is_dir())
-        .unwrap_or(&cwd)
-        .to_path_buf();
+    let dir = pdc::sources::first_existing_dir(&paths_or_default(&args.paths), &cwd);
     let root =
         pdc::git::toplevel(&dir).unwrap_or_else(|_| pdc::sources::repository_root(&dir, &cwd));
     RepositoryPaths::new(&root, &cwd)

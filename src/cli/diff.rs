@@ -49,25 +49,13 @@ pub fn run(args: &DiffArgs) -> Outcome {
         (Err(e), _) | (_, Err(e)) => return fail(&e.to_string()),
     };
     for side in [&old, &new] {
-        let Some(workspace) = &side.workspace else {
-            continue;
-        };
-        let errors = super::report_reading_errors(workspace, args.color);
-        if errors > 0 {
-            let (count, verb) = match errors {
-                1 => ("1 error".to_string(), "leaves"),
-                n => (format!("{n} errors"), "leave"),
-            };
+        if let Some(reason) = side
+            .workspace
+            .as_ref()
+            .and_then(|w| incomplete(w, args.color))
+        {
             return fail(&format!(
-                "cannot compare: `{}` has {count} (shown above) that {verb} part of it unread",
-                side.compiled.label,
-            ));
-        }
-    }
-    for side in [&old, &new] {
-        if let Some(duplicate) = side.workspace.as_ref().and_then(duplicate_domain) {
-            return fail(&format!(
-                "cannot compare: `{}` {duplicate}; `pdc check` reports it as PD302",
+                "cannot compare: `{}` {reason}",
                 side.compiled.label
             ));
         }
@@ -115,6 +103,23 @@ pub fn run(args: &DiffArgs) -> Outcome {
     } else {
         Outcome::Clean
     }
+}
+
+/// Why a side's model would leave part of it out, if it would: errors while reading (shown
+/// on stderr), or one domain defined twice.
+fn incomplete(workspace: &pdc::workspace::Workspace, color: super::Color) -> Option<String> {
+    let errors = super::report_reading_errors(workspace, color);
+    if errors > 0 {
+        let (count, verb) = match errors {
+            1 => ("1 error".to_string(), "leaves"),
+            n => (format!("{n} errors"), "leave"),
+        };
+        return Some(format!(
+            "has {count} (shown above) that {verb} part of it unread"
+        ));
+    }
+    duplicate_domain(workspace)
+        .map(|duplicate| format!("{duplicate}; `pdc check` reports it as PD302"))
 }
 
 /// "defines domain `d` in two files (`a.yaml`, `b.yaml`)" when it does: the compiled model
