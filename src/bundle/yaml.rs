@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use crate::model::{Annotation, Binding, Domain, Meta, Rego, Section, Text};
 use crate::sources::SourceMap;
-use crate::syntax::{Node, NodeKind, Resolved};
+use crate::syntax::{Entry, Node, NodeKind, Resolved};
 
 /// Renders one domain as a deployable document.
 pub fn render(domain: &Domain, sources: &SourceMap, source_file: &str) -> String {
@@ -199,20 +199,7 @@ fn kubernetes_value(node: &Node) -> String {
         _ => flow(node),
     };
     match &node.kind {
-        NodeKind::Mapping(entries) => {
-            let mut fields: Vec<String> = entries
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{}: {}",
-                        quote(e.key.as_str().unwrap_or("")),
-                        string(&e.value)
-                    )
-                })
-                .collect();
-            fields.sort();
-            format!("{{{}}}", fields.join(", "))
-        }
+        NodeKind::Mapping(entries) => flow_mapping(entries, string),
         _ => string(node),
     }
 }
@@ -240,20 +227,23 @@ fn flow(node: &Node) -> String {
             "[{}]",
             items.iter().map(flow).collect::<Vec<_>>().join(", ")
         ),
-        NodeKind::Mapping(entries) => {
-            // key order in a mapping carries no meaning, so it is canonical here
-            let mut fields: Vec<(String, String)> = entries
-                .iter()
-                .map(|e| (quote(e.key.as_str().unwrap_or("")), flow(&e.value)))
-                .collect();
-            fields.sort();
-            let fields: Vec<String> = fields
-                .into_iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect();
-            format!("{{{}}}", fields.join(", "))
-        }
+        NodeKind::Mapping(entries) => flow_mapping(entries, flow),
     }
+}
+
+/// A mapping in flow style with each value written by `value`; key order in a mapping
+/// carries no meaning, so it is canonical here.
+fn flow_mapping(entries: &[Entry], value: impl Fn(&Node) -> String) -> String {
+    let mut fields: Vec<(String, String)> = entries
+        .iter()
+        .map(|e| (quote(e.key.as_str().unwrap_or("")), value(&e.value)))
+        .collect();
+    fields.sort();
+    let fields: Vec<String> = fields
+        .into_iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    format!("{{{}}}", fields.join(", "))
 }
 
 /// Rego as a literal block scalar when its text allows one, else as a quoted string.
